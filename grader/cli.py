@@ -1,0 +1,254 @@
+"""The ``grader`` command line."""
+
+from __future__ import annotations
+
+import random
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+
+from grader import state
+from grader.availability import skip_reason
+from grader.catalog import SOLUTION_SUFFIX, CatalogError, Challenge, find_root, load_catalog, select
+from grader.profiles import PROFILES
+from grader.reporting import catalog_table, print_challenge, print_summary
+from grader.results import ChallengeResult, RunResult
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Grade computer-vision interview exercises with property-based tests.",
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+USAGE_ERROR = 2
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(USAGE_ERROR)
+
+
+def _catalog() -> tuple[Path, list[Challenge]]:
+    try:
+        root = find_root()
+        return root, load_catalog(root)
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+
+
+def _one(challenge_id: str) -> tuple[Path, Challenge]:
+    root, catalog = _catalog()
+    try:
+        return root, select(catalog, [challenge_id])[0]
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+
+
+def _solution_for(challenge: Challenge, solution: Optional[Path], many: bool) -> Path:
+    if solution is None:
+        return challenge.ensure_solution()
+    suffix = SOLUTION_SUFFIX[challenge.track]
+    if solution.is_dir():
+        for candidate in (solution / challenge.id / f"solution{suffix}", solution / f"{challenge.id}{suffix}"):
+            if candidate.is_file():
+                return candidate.resolve()
+        raise _fail_usage(f"{solution} has neither {challenge.id}/solution{suffix} nor {challenge.id}{suffix}")
+    if many:
+        raise _fail_usage("--solution with a file grades one challenge: name exactly one id (or pass a folder)")
+    if not solution.is_file():
+        raise _fail_usage(f"no such file: {solution}")
+    return solution.resolve()
+
+
+def _replay(challenge: Challenge, test: str, profile: str, seed: Optional[int], solution: Optional[Path]) -> str:
+    parts = ["grader", "check", challenge.id, "--only", test, "--profile", profile]
+    if seed is not None:
+        parts += ["--seed", str(seed)]
+    if solution is not None:
+        parts += ["--solution", str(solution)]
+    return shlex.join(parts)
+
+
+def run_checks(
+    root: Path,
+    challenges: list[Challenge],
+    *,
+    solution: Optional[Path],
+    profile: str,
+    seed: Optional[int],
+    only: Optional[list[str]] = None,
+    trusted: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> RunResult:
+    from grader.running import grade_challenge
+
+    results = []
+    for challenge in challenges:
+        reason = skip_reason(challenge.track)
+        path = _solution_for(challenge, solution, many=len(challenges) > 1)
+        if reason:
+            result = ChallengeResult(id=challenge.id, status="skipped", message=reason, title=challenge.title,
+                                     track=challenge.track, solution=str(path), points=challenge.points)
+        else:
+            result = grade_challenge(challenge, root, path, profile=profile, seed=seed, only=only, trusted=trusted)
+            result.replay = {
+                t.name: _replay(challenge, t.name, profile, seed, solution)
+                for t in result.tests
+                if t.status not in ("passed", "skipped")
+            }
+            if solution is None:
+                state.record(root, challenge, result.status, path)
+        results.append(result)
+        if not quiet:
+            print_challenge(console, result, verbose=verbose)
+    return RunResult(challenges=results, profile=profile, seed=seed)
+
+
+@app.command("list")
+def list_challenges() -> None:
+    """Every challenge with its status, track, difficulty and area."""
+    root, catalog = _catalog()
+    known = state.load(root)
+    rows = []
+    for challenge in catalog:
+        reason = skip_reason(challenge.track)
+        status = "skipped" if reason else state.known_status(root, challenge, known)
+        rows.append((challenge, status, reason or ""))
+    passing = sum(status == "passed" for _, status, _ in rows)
+    console.print(catalog_table(rows, f"{passing} of {len(rows)} passing"))
+
+
+@app.command()
+def check(
+    ids: List[str] = typer.Argument(None, help="Challenge ids (all when none given)."),
+    solution: Optional[Path] = typer.Option(None, "--solution", help="Grade this file (one challenge) or folder instead."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write machine-readable results here."),
+    junit_path: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    profile: str = typer.Option("quick", "--profile", help=f"One of {', '.join(PROFILES)}."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Hypothesis seed; a failing run prints the one to replay."),
+    only: List[str] = typer.Option(None, "--only", help="Run only this property (repeatable)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
+) -> None:
+    """Run the property suites of the named challenges."""
+    if profile not in PROFILES:
+        raise _fail_usage(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    root, catalog = _catalog()
+    try:
+        chosen = select(catalog, ids)
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+    if seed is None and not PROFILES[profile]["derandomize"]:
+        seed = random.SystemRandom().randrange(2**31)
+    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose)
+    print_summary(console, run)
+    if json_path:
+        run.write_json(json_path)
+    if junit_path:
+        run.write_junit(junit_path)
+    raise typer.Exit(0 if run.passed else 1)
+
+
+@app.command()
+def show(challenge_id: str) -> None:
+    """Print a challenge's statement."""
+    _, challenge = _one(challenge_id)
+    console.print(Markdown(challenge.statement_path.read_text()))
+    console.print(f"\n[dim]Your file: {challenge.ensure_solution()}[/dim]")
+
+
+@app.command()
+def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level", help="Show hints 1..N.")) -> None:
+    """The next hint, from gentle to near-solution (each call reveals one more)."""
+    root, challenge = _one(challenge_id)
+    if not challenge.hints:
+        console.print(f"{challenge.id} has no hints.")
+        return
+    seen_path = root / ".grader" / "hints" / challenge.id
+    if level is None:
+        seen = int(seen_path.read_text()) if seen_path.exists() else 0
+        level = min(seen + 1, len(challenge.hints))
+    if not 1 <= level <= len(challenge.hints):
+        raise _fail_usage(f"{challenge.id} has hints 1 to {len(challenge.hints)}; got --level {level}")
+    seen_path.parent.mkdir(parents=True, exist_ok=True)
+    seen_path.write_text(str(level))
+    for i, text in enumerate(challenge.hints[:level], start=1):
+        console.print(f"[bold]Hint {i}/{len(challenge.hints)}:[/bold] {text}")
+
+
+@app.command()
+def reset(challenge_id: str) -> None:
+    """Restore the stub; your current file is kept as a timestamped backup."""
+    _, challenge = _one(challenge_id)
+    target = challenge.solution_path
+    if target.exists():
+        backup = target.with_name(f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}.bak{target.suffix}")
+        shutil.move(target, backup)
+        console.print(f"Kept your file as {backup}")
+    shutil.copyfile(challenge.stub_path, target)
+    console.print(f"Restored the stub at {target}")
+
+
+@app.command()
+def watch(
+    ids: List[str] = typer.Argument(None, help="Challenges to watch (all when none given)."),
+    poll: bool = typer.Option(False, "--poll", help="Poll for changes instead of file-system events (network drives)."),
+    profile: str = typer.Option("quick", "--profile"),
+) -> None:
+    """Re-check on every save."""
+    from grader.watching import watch_and_check
+
+    root, catalog = _catalog()
+    try:
+        chosen = select(catalog, ids)
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+
+    def recheck(changed: list[Challenge]) -> None:
+        console.rule(time.strftime("%H:%M:%S"))
+        run = run_checks(root, changed, solution=None, profile=profile, seed=None)
+        print_summary(console, run)
+
+    watch_and_check(chosen, recheck, poll=poll, console=console)
+
+
+@app.command()
+def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate (all when none given).")) -> None:
+    """For authors: check challenges the way CI does (parts present, stub unsolved, example passing,
+    every known-wrong solution rejected by the property it names)."""
+    from grader.validation import validate as validate_challenge
+
+    root, catalog = _catalog()
+    try:
+        chosen = select(catalog, ids)
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+    bad = 0
+    for challenge in chosen:
+        for finding in validate_challenge(root, challenge):
+            mark = "[green]✔[/green]" if finding.ok else "[red]✘[/red]"
+            detail = "" if finding.ok else f" [dim]— {finding.detail}[/dim]"
+            console.print(f"{mark} {challenge.id}: {finding.check}{detail}")
+            bad += not finding.ok
+    console.print(f"\n[bold]{'all checks passed' if not bad else f'{bad} checks failed'}[/bold]")
+    raise typer.Exit(0 if not bad else 1)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

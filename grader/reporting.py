@@ -1,0 +1,97 @@
+"""How results look in a terminal: one line per challenge, details for what failed."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from grader.results import ChallengeResult, RunResult
+
+STYLE = {
+    "passed": ("✔ passed", "green"),
+    "failed": ("✘ failed", "red"),
+    "not_started": ("· not started", "yellow"),
+    "unchecked": ("? edited, not checked", "cyan"),
+    "error": ("✘ error", "red"),
+    "timeout": ("⏱ timeout", "red"),
+    "crashed": ("✘ crashed", "red"),
+    "skipped": ("- skipped", "dim"),
+    "forbidden": ("⊘ forbidden", "magenta"),
+}
+MAX_FAILURES_SHOWN = 3
+
+
+def status_text(status: str) -> str:
+    label, color = STYLE.get(status, (status, "white"))
+    return f"[{color}]{label}[/{color}]"
+
+
+def replay_command(result: ChallengeResult, test: str) -> str:
+    return result.replay.get(test, "")
+
+
+def print_challenge(console: Console, result: ChallengeResult, verbose: bool = False) -> None:
+    passed = sum(t.status == "passed" for t in result.tests)
+    counts = f"{passed}/{len(result.tests)} properties" if result.tests else ""
+    console.print(
+        f"{status_text(result.status)}  [bold]{result.id}[/bold] [dim]({result.track}) {counts} {result.duration_s:.1f}s[/dim]"
+    )
+    if result.message:
+        console.print(f"    {escape(result.message)}")
+    if result.status == "not_started":
+        console.print(f"    [dim]edit {escape(result.solution)} — `grader show {result.id}` for the statement[/dim]")
+        return
+    shown = 0
+    for test in result.tests:
+        if test.status in ("passed", "skipped", "not_started") and not verbose:
+            continue
+        if test.status == "passed":
+            console.print(f"    [green]✔[/green] {test.name} [dim]— {escape(test.description)}[/dim]")
+            continue
+        if shown >= MAX_FAILURES_SHOWN and not verbose:
+            continue
+        shown += 1
+        console.print(f"    [red]✘ {test.name}[/red] — {escape(test.description)}")
+        console.print(f"      {escape(test.message)}")
+        for line in test.example[-8:]:
+            console.print(f"      [dim]{escape(line)}[/dim]")
+        command = replay_command(result, test.name)
+        if command:
+            console.print(f"      [cyan]replay:[/cyan] {escape(command)}")
+    hidden = len(result.failures) - shown - sum(t.status == "not_started" for t in result.tests)
+    if hidden > 0 and not verbose:
+        console.print(f"    [dim]... and {hidden} more failing properties (--verbose shows all)[/dim]")
+    not_started = [t for t in result.tests if t.status == "not_started"]
+    if not_started and result.status != "not_started":
+        names = sorted({t.message.split(" is not implemented")[0] for t in not_started})
+        console.print(f"    [yellow]not implemented yet:[/yellow] {', '.join(names)}")
+    if result.output.strip() and result.status != "passed":
+        console.print("    [dim]your code printed (last lines):[/dim]")
+        for line in result.output.strip().splitlines()[-10:]:
+            console.print(f"    [dim]│ {escape(line)}[/dim]")
+
+
+def print_summary(console: Console, run: RunResult) -> None:
+    total = len(run.challenges)
+    passing = sum(c.status == "passed" for c in run.challenges)
+    skipped = sum(c.status == "skipped" for c in run.challenges)
+    line = f"{passing} of {total} passing"
+    if skipped:
+        line += f", {skipped} skipped"
+    line += f" · profile {run.profile}" + (f" · seed {run.seed}" if run.seed is not None else "")
+    if not run.official:
+        line += " · [magenta]unofficial[/magenta]"
+    console.print(f"\n[bold]{line}[/bold]")
+    for note in run.notes:
+        console.print(f"[magenta]{escape(note)}[/magenta]")
+
+
+def catalog_table(rows: list[tuple], summary: str) -> Table:
+    table = Table(title="cv-grader challenges", caption=summary, show_lines=False)
+    for column in ("id", "status", "track", "difficulty", "area", "title"):
+        table.add_column(column)
+    for challenge, status, reason in rows:
+        text = status_text(status) + (f" [dim]({escape(reason)})[/dim]" if reason else "")
+        table.add_row(challenge.id, text, challenge.track, challenge.difficulty, challenge.area, challenge.title)
+    return table

@@ -1,0 +1,117 @@
+"""Results of a grading run, and their machine-readable forms (JSON, JUnit XML)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from grader import __version__
+
+SCHEMA = 1
+STATUSES = ("passed", "failed", "not_started", "error", "timeout", "crashed", "skipped", "forbidden")
+
+
+@dataclass
+class TestResult:
+    name: str
+    status: str
+    message: str = ""
+    description: str = ""
+    example: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+
+
+@dataclass
+class ChallengeResult:
+    id: str
+    status: str
+    duration_s: float = 0.0
+    tests: list[TestResult] = field(default_factory=list)
+    message: str = ""
+    title: str = ""
+    track: str = ""
+    solution: str = ""
+    output: str = ""
+    replay: dict[str, str] = field(default_factory=dict)
+    points: int = 0
+    speed: dict | None = None
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [t for t in self.tests if t.status not in ("passed", "skipped")]
+
+
+@dataclass
+class RunResult:
+    challenges: list[ChallengeResult]
+    profile: str
+    seed: int | None
+    official: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.status in ("passed", "skipped") for c in self.challenges)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "grader_version": __version__,
+            "profile": self.profile,
+            "seed": self.seed,
+            "official": self.official,
+            "notes": self.notes,
+            "hardware": hardware(),
+            "challenges": [asdict(c) for c in self.challenges],
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+    def write_junit(self, path: Path) -> None:
+        suites = ElementTree.Element("testsuites", name="cv-grader")
+        for challenge in self.challenges:
+            cases = challenge.tests or [TestResult(name="load", status=challenge.status, message=challenge.message)]
+            suite = ElementTree.SubElement(
+                suites,
+                "testsuite",
+                name=challenge.id,
+                tests=str(len(cases)),
+                failures=str(sum(t.status == "failed" for t in cases)),
+                errors=str(sum(t.status not in ("passed", "failed", "skipped") for t in cases)),
+                skipped=str(sum(t.status == "skipped" for t in cases)),
+                time=f"{challenge.duration_s:.3f}",
+            )
+            for test in cases:
+                case = ElementTree.SubElement(suite, "testcase", classname=challenge.id, name=test.name, time=f"{test.duration_s:.3f}")
+                text = "\n".join([test.message, *test.example])
+                if test.status == "failed":
+                    ElementTree.SubElement(case, "failure", message=test.message[:200]).text = text
+                elif test.status == "skipped":
+                    ElementTree.SubElement(case, "skipped", message=test.message[:200])
+                elif test.status != "passed":
+                    ElementTree.SubElement(case, "error", message=f"{test.status}: {test.message[:200]}").text = text
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def hardware() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    gpu = None
+    try:
+        import subprocess
+
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=5)
+        gpu = out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError):
+        gpu = None
+    return {"cpu": cpu, "gpu": gpu, "python": platform.python_version(), "platform": platform.platform()}

@@ -1,0 +1,180 @@
+"""Running each challenge in a process of its own, with a wall-clock and a memory limit.
+
+Workers fork from a server that has already imported torch and hypothesis, so a challenge costs
+its own run time, not another interpreter start. A hang, a crash or an early exit ends only that
+worker: the parent turns it into a verdict and goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from grader.catalog import Challenge
+from grader.profiles import TIME_SCALE
+from grader.results import ChallengeResult, TestResult
+
+_PRELOAD = ["numpy", "torch", "hypothesis", "grader.worker"]
+_context = None
+OUTPUT_TAIL = 4000
+
+
+def _ctx():
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(_PRELOAD)
+    return _context
+
+
+def _child(job: dict, conn) -> None:
+    from grader.worker import grade
+
+    grade(job, conn.send)
+    conn.close()
+
+
+def _aggregate(tests: list[TestResult]) -> str:
+    if not tests:
+        return "passed"
+    statuses = {t.status for t in tests}
+    if statuses == {"not_started"}:
+        return "not_started"
+    if "error" in statuses:
+        return "error"
+    if statuses <= {"passed", "skipped"}:
+        return "passed" if "passed" in statuses else "skipped"
+    return "failed"
+
+
+def grade_challenge(
+    challenge: Challenge,
+    root: Path,
+    solution: Path,
+    *,
+    profile: str = "quick",
+    seed: int | None = None,
+    only: list[str] | None = None,
+    trusted: bool = False,
+    time_limit_s: float | None = None,
+) -> ChallengeResult:
+    token = secrets.token_hex(16)
+    limit = time_limit_s or challenge.time_limit_s * TIME_SCALE[profile]
+    with tempfile.NamedTemporaryFile(prefix="cvg-output-", suffix=".txt", delete=False) as out:
+        output_path = out.name
+    job = {
+        "token": token,
+        "root": str(root),
+        "suite": challenge.suite,
+        "track": challenge.track,
+        "id": challenge.id,
+        "solution": str(solution),
+        "stub": str(challenge.stub_path),
+        "folder": str(challenge.folder),
+        "forbidden": list(challenge.forbidden),
+        "profile": profile,
+        "seed": seed,
+        "only": only or [],
+        "trusted": trusted,
+        "memory_limit_mb": challenge.memory_limit_mb,
+        "output": output_path,
+        "extra": challenge.extra,
+    }
+    ctx = _ctx()
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(job, send), daemon=True)
+    started = time.monotonic()
+    process.start()
+    send.close()
+    tests: list[TestResult] = []
+    done: dict | None = None
+    timed_out = False
+    while done is None:
+        remaining = limit - (time.monotonic() - started)
+        if remaining <= 0:
+            timed_out = True
+            break
+        try:
+            ready = receive.poll(min(remaining, 0.5))
+        except (EOFError, OSError):
+            break
+        if not ready:
+            if not process.is_alive() and not receive.poll(0):
+                break
+            continue
+        try:
+            message = receive.recv()
+        except (EOFError, OSError):
+            break
+        if not isinstance(message, dict) or message.get("token") != token:
+            continue
+        if message["type"] == "test":
+            fields = {k: message[k] for k in TestResult.__dataclass_fields__ if k in message}
+            tests.append(TestResult(**fields))
+        elif message["type"] == "done":
+            done = message
+    if process.is_alive():
+        process.kill()
+    process.join(5)
+    receive.close()
+    duration = time.monotonic() - started
+    output = _read_tail(output_path)
+
+    result = ChallengeResult(
+        id=challenge.id, status="passed", duration_s=round(duration, 3), tests=tests, title=challenge.title,
+        track=challenge.track, solution=str(solution), output=output, points=challenge.points,
+    )
+    if timed_out:
+        running = _next_property(tests)
+        result.status = "timeout"
+        result.message = f"stopped after the {limit:g} s limit" + (f" while checking {running}" if running else "") + " (an infinite loop, or far too slow?)"
+    elif done is None:
+        code = process.exitcode
+        result.status = "crashed"
+        if code is not None and code < 0:
+            result.message = f"the solution's process was killed by signal {-code} ({_signal_name(-code)})"
+        else:
+            result.message = (
+                f"the solution's process exited with status {code} before grading finished "
+                "(does the solution call sys.exit, os._exit or quit?)"
+            )
+    elif done.get("status"):
+        result.status = done["status"]
+        result.message = done.get("message", "")
+    else:
+        result.status = _aggregate(tests)
+    return result
+
+
+def _next_property(tests: list[TestResult]) -> str:
+    return f"the property after {tests[-1].name}" if tests else "the first property"
+
+
+def _signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
+def _read_tail(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - OUTPUT_TAIL))
+            text = f.read().decode("utf-8", "replace")
+        return text
+    except OSError:
+        return ""
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass

@@ -1,0 +1,46 @@
+"""What the grader remembers between runs: the last verdict per challenge, for ``grader list``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from grader.catalog import Challenge
+
+
+def _path(root: Path) -> Path:
+    return root / ".grader" / "state.json"
+
+
+def fingerprint(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def load(root: Path) -> dict:
+    try:
+        return json.loads(_path(root).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record(root: Path, challenge: Challenge, status: str, solution: Path) -> None:
+    state = load(root)
+    state[challenge.id] = {"status": status, "fingerprint": fingerprint(solution)}
+    target = _path(root)
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(state, indent=1, sort_keys=True))
+
+
+def known_status(root: Path, challenge: Challenge, state: dict) -> str:
+    """not_started, unchecked (edited since the last check) or the last verdict."""
+    solution = challenge.solution_path
+    if not solution.exists() or fingerprint(solution) == fingerprint(challenge.stub_path):
+        return "not_started"
+    entry = state.get(challenge.id)
+    if not entry or entry.get("fingerprint") != fingerprint(solution):
+        return "unchecked"
+    return entry["status"]

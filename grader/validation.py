@@ -1,0 +1,102 @@
+"""The grader checking itself: a challenge is sound when every part is present, its stub reads
+"not started", its example solution passes, and every known-wrong solution is rejected by the
+property it claims to break."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.catalog import SOLUTION_SUFFIX, Challenge
+from grader.running import grade_challenge
+from grader.suite import INPUTS_UNCHANGED
+
+MIN_MUTANTS = 4
+BREAKS = re.compile(r"^Breaks:\s*(\w+)", re.MULTILINE)
+# Deterministic and thorough enough that a correct example never flips, fast enough for CI.
+EXAMPLE_PROFILE, EXAMPLE_SEED = "quick", 20261129
+
+
+@dataclass
+class Finding:
+    challenge: str
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+def mutant_dir(root: Path, challenge: Challenge) -> Path:
+    return root / "tests" / "mutants" / challenge.id
+
+
+def mutants(root: Path, challenge: Challenge) -> list[Path]:
+    return sorted(mutant_dir(root, challenge).glob(f"*{SOLUTION_SUFFIX[challenge.track]}"))
+
+
+def expected_break(path: Path) -> str | None:
+    """The property a known-wrong solution declares it breaks: a ``Breaks: <property>`` line."""
+    text = path.read_text()
+    if path.suffix == ".py":
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        match = BREAKS.search(doc)
+    else:
+        match = re.search(r"Breaks:\s*(\w+)", text)
+    return match.group(1) if match else None
+
+
+def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
+    found = []
+    for label, path in (
+        ("statement", challenge.statement_path),
+        ("stub", challenge.stub_path),
+        ("example solution", challenge.example_path(root)),
+        ("suite", root / "tests" / "suites" / f"{challenge.suite}.py"),
+    ):
+        found.append(Finding(challenge.id, f"has {label}", path.is_file(), str(path)))
+    found.append(Finding(challenge.id, "has 3 or more hints", len(challenge.hints) >= 3, f"{len(challenge.hints)} hints"))
+    count = len(mutants(root, challenge))
+    found.append(Finding(challenge.id, f"has {MIN_MUTANTS}+ known-wrong solutions", count >= MIN_MUTANTS, f"{count} in {mutant_dir(root, challenge)}"))
+    return found
+
+
+def check_stub(root: Path, challenge: Challenge) -> Finding:
+    result = grade_challenge(challenge, root, challenge.stub_path, profile="quick", seed=0)
+    return Finding(challenge.id, "stub reads not started", result.status == "not_started", f"{result.status} {result.message}")
+
+
+def check_example(root: Path, challenge: Challenge) -> Finding:
+    result = grade_challenge(
+        challenge, root, challenge.example_path(root), profile=EXAMPLE_PROFILE, seed=EXAMPLE_SEED, trusted=True
+    )
+    detail = result.message or "; ".join(f"{t.name}: {t.message}" for t in result.failures)
+    return Finding(challenge.id, "example solution passes", result.status == "passed", f"{result.status} {detail}")
+
+
+def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
+    """The mutant must fail, and the property it names must be among the reasons."""
+    prop = expected_break(path)
+    label = f"rejects {path.name}"
+    if prop is None:
+        return Finding(challenge.id, label, False, f"{path} has no 'Breaks: <property>' line in its docstring")
+    # The universal inputs_unchanged check fires inside whichever property calls first; any other
+    # property is run alone, which both proves it catches the mutant and keeps CI fast.
+    only = None if prop == INPUTS_UNCHANGED else [prop]
+    result = grade_challenge(challenge, root, path, profile="ci", seed=None, only=only)
+    named = [t for t in result.failures if t.name == prop or f"[{prop}]" in t.message]
+    ok = result.status not in ("passed", "skipped") and bool(named)
+    detail = f"{result.status}; expected {prop} to fail; failing: " + ", ".join(t.name for t in result.failures)
+    if result.message:
+        detail += f"; {result.message}"
+    return Finding(challenge.id, label, ok, detail)
+
+
+def validate(root: Path, challenge: Challenge) -> list[Finding]:
+    findings = check_parts(root, challenge)
+    if not all(f.ok for f in findings):
+        return findings
+    findings.append(check_stub(root, challenge))
+    findings.append(check_example(root, challenge))
+    findings += [check_mutant(root, challenge, path) for path in mutants(root, challenge)]
+    return findings

@@ -1,0 +1,136 @@
+"""The grading process: loads one solution, runs its suite, sends results to the parent.
+
+It runs in a child process of its own; everything it reports travels on a connection the parent
+created, tagged with a token the solution never sees, so printing, writing files or exiting early
+can only lose results, never fake them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+from grader.loading import LoadError, load_python
+from grader.profiles import hypothesis_settings
+from grader.suite import INPUTS_UNCHANGED, CandidateRaised, NotStarted, PropertyFailure, Solution
+
+_clock = time.perf_counter  # held before any solution code runs, so patching time changes nothing
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap new address space at ``megabytes`` beyond what the (preloaded) process already maps."""
+    with open("/proc/self/status") as status:
+        current_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
+    limit = current_kb * 1024 + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _redirect_output(path: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def load_suite(root: Path, name: str):
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    module = importlib.import_module(f"tests.suites.{name}")
+    return module.suite
+
+
+def load_solution(job: dict) -> Solution:
+    path = Path(job["solution"])
+    track = job["track"]
+    if track in ("python",):
+        functions = load_python(path, Path(job["stub"]), tuple(job["forbidden"]), trusted=job.get("trusted", False))
+    else:
+        from grader.building import load_compiled
+
+        functions = load_compiled(job)
+    return Solution(functions, str(path), track)
+
+
+def _describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
+    """(status, message) for an exception that ended a property."""
+    from hypothesis.errors import Flaky
+
+    if isinstance(exc, NotStarted):
+        return "not_started", str(exc)
+    if isinstance(exc, PropertyFailure):
+        if exc.prop and exc.prop != running:
+            return "failed", f"[{exc.prop}] {exc.message}"
+        return "failed", exc.message
+    if isinstance(exc, CandidateRaised):
+        if isinstance(exc.original, MemoryError):
+            return "error", f"{exc.function} ran out of memory (the memory limit was exceeded)"
+        return "failed", str(exc)
+    if isinstance(exc, Flaky):
+        return "failed", "the same input gave different outcomes on different calls (is the solution deterministic?)"
+    return "failed", f"checking the result raised {type(exc).__name__}: {exc} (is the output of the expected type?)"
+
+
+def run_property(prop, solution: Solution, profile: str, seed: int | None) -> dict:
+    from hypothesis import seed as fix_seed
+    from hypothesis import settings
+
+    test = prop.test
+    if hasattr(test, "hypothesis"):
+        test = settings(hypothesis_settings(profile, seeded=seed is not None))(test)
+        if seed is not None:
+            test = fix_seed(seed)(test)
+    started = _clock()
+    try:
+        test(solution)
+        status, message, example = "passed", "", []
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a candidate's failure is data here
+        status, message = _describe_failure(exc, prop.id)
+        example = getattr(exc, "cvg_example", [])
+    return {
+        "name": prop.id,
+        "description": prop.description,
+        "status": status,
+        "message": message,
+        "example": example,
+        "duration_s": round(_clock() - started, 4),
+    }
+
+
+def grade(job: dict, send) -> None:
+    """Run ``job`` (a plain dict from the parent) and ``send`` each result, then "done"."""
+    token = job["token"]
+    if job.get("memory_limit_mb"):
+        _limit_memory(job["memory_limit_mb"])
+    if job.get("output"):
+        _redirect_output(job["output"])
+    os.chdir(job["root"])
+    suite = load_suite(Path(job["root"]), job["suite"])
+    try:
+        solution = load_solution(job)
+    except LoadError as exc:
+        send({"token": token, "type": "done", "status": exc.status, "message": str(exc)})
+        return
+    only = set(job.get("only") or ())
+    properties = [
+        p for p in suite.properties if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)
+    ]
+    if only - {p.id for p in suite.properties}:
+        unknown = ", ".join(sorted(only - {p.id for p in suite.properties}))
+        known = ", ".join(p.id for p in suite.properties)
+        send({"token": token, "type": "done", "status": "error", "message": f"no property named {unknown}; this suite has: {known}"})
+        return
+    for prop in properties:
+        send({"token": token, "type": "test", **run_property(prop, solution, job["profile"], job.get("seed"))})
+    send({"token": token, "type": "done"})
+
+
+# Keep the universal property's name importable for reporters.
+__all__ = ["grade", "INPUTS_UNCHANGED"]

@@ -1,0 +1,5 @@
+"""Reference implementations for cv-grader.
+
+``reference.ops.<op>`` holds the readable torch version of every op (the specification);
+``reference.box_iou`` and ``reference.nms`` dispatch to the compiled C++/CUDA kernels.
+"""

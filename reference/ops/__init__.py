@@ -1,0 +1,1 @@
+"""Readable torch references, one module per op: the specification every track is graded against."""

@@ -1,0 +1,55 @@
+"""Hypothesis strategies shared by the suites, in the exercises' own terms.
+
+Valid inputs are built directly (draw a corner, then a side) rather than filtered.
+"""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+
+FLOAT_DTYPES = (torch.float32, torch.float64)
+dtypes = st.sampled_from(FLOAT_DTYPES)
+
+
+@st.composite
+def box_rows(draw, n: int, *, extent: float = 1e4, min_side: float = 0.0, max_side: float | None = None,
+             integral: bool = False):
+    """``n`` boxes as Python lists ``[x1, y1, x2, y2]`` with x2 >= x1 and y2 >= y1.
+
+    Integer-valued corners keep every area exact in float32, so invariance properties test the
+    candidate's logic rather than rounding; fractional coordinates come from a second branch
+    unless ``integral``.
+    """
+    max_side = extent if max_side is None else max_side
+    coord = st.integers(-int(extent), int(extent)).map(float)
+    side = st.integers(int(min_side), int(max_side)).map(float)
+    if not integral:
+        coord = st.one_of(coord, st.floats(-extent, extent, allow_nan=False, allow_infinity=False, width=32))
+        side = st.one_of(side, st.floats(min_side, max_side, allow_nan=False, allow_infinity=False, width=32))
+    rows = []
+    for _ in range(n):
+        x1, y1 = draw(coord), draw(coord)
+        rows.append([x1, y1, x1 + draw(side), y1 + draw(side)])
+    return rows
+
+
+@st.composite
+def boxes(draw, *, min_n: int = 0, max_n: int = 12, dtype=None, extent: float = 1e4, min_side: float = 0.0,
+          max_side: float | None = None, n: int | None = None, integral: bool = False):
+    """An (N, 4) tensor of boxes, often with repeats and shared edges (hypothesis likes both)."""
+    count = n if n is not None else draw(st.integers(min_n, max_n))
+    rows = draw(box_rows(count, extent=extent, min_side=min_side, max_side=max_side, integral=integral))
+    if rows and draw(st.booleans()):
+        # Repeat some boxes: identical boxes are the classic edge case for IoU and NMS.
+        picks = draw(st.lists(st.integers(0, len(rows) - 1), max_size=3))
+        rows += [list(rows[i]) for i in picks]
+    dtype = dtype if dtype is not None else draw(dtypes)
+    return torch.tensor(rows, dtype=dtype).reshape(-1, 4)
+
+
+@st.composite
+def box_pairs(draw, **kwargs):
+    """Two box sets of the same dtype."""
+    dtype = draw(dtypes)
+    return draw(boxes(dtype=dtype, **kwargs)), draw(boxes(dtype=dtype, **kwargs))
