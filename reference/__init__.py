@@ -3,3 +3,14 @@
 ``reference.ops.<op>`` holds the readable torch version of every op (the specification);
 ``reference.box_iou`` and ``reference.nms`` dispatch to the compiled C++/CUDA kernels.
 """
+
+from reference.kernels import (
+    ExtensionNotBuiltError,
+    box_iou,
+    build_info,
+    cuda_built,
+    gpu_available,
+    nms,
+)
+
+__all__ = ["ExtensionNotBuiltError", "box_iou", "build_info", "cuda_built", "gpu_available", "nms"]
