@@ -46,6 +46,23 @@ class CandidateRaised(Exception):
         self.where = where
 
 
+class CandidateAborted(BaseException):
+    """The candidate's code did something no further example can recover from (exhausted memory,
+    called sys.exit). A BaseException, so hypothesis stops at once instead of shrinking."""
+
+    def __init__(self, function: str, reason: str):
+        super().__init__(f"{function} {reason}")
+        self.function = function
+
+
+def _fatal(name: str, exc: BaseException) -> CandidateAborted | None:
+    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+        return CandidateAborted(name, f"ran out of memory (the memory limit was exceeded): {type(exc).__name__} {exc}")
+    if isinstance(exc, SystemExit):
+        return CandidateAborted(name, f"called sys.exit({exc.code}); a solution must return its result, not exit")
+    return None
+
+
 @dataclass
 class Property:
     id: str
@@ -193,7 +210,7 @@ def guard(name: str, fn: Callable, solution_file: str, parameters: list[str] | N
         except NotImplementedError as exc:
             raise NotStarted(name) from exc
         except (Exception, SystemExit) as exc:
-            raise CandidateRaised(name, exc, _location(exc, solution_file)) from exc
+            raise (_fatal(name, exc) or CandidateRaised(name, exc, _location(exc, solution_file))) from exc
         for i, (b, a) in enumerate(zip(before[0], args)):
             why = _changed(b, a)
             if why:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.loading import LoadError, load_python
 from grader.profiles import hypothesis_settings
-from grader.suite import INPUTS_UNCHANGED, CandidateRaised, NotStarted, PropertyFailure, Solution
+from grader.suite import INPUTS_UNCHANGED, CandidateAborted, CandidateRaised, NotStarted, PropertyFailure, Solution
 
 _clock = time.perf_counter  # held before any solution code runs, so patching time changes nothing
 
@@ -68,9 +68,9 @@ def _describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
             return "failed", f"[{exc.prop}] {exc.message}"
         return "failed", exc.message
     if isinstance(exc, CandidateRaised):
-        if isinstance(exc.original, MemoryError):
-            return "error", f"{exc.function} ran out of memory (the memory limit was exceeded)"
         return "failed", str(exc)
+    if isinstance(exc, CandidateAborted):
+        return "error", str(exc)
     if isinstance(exc, Flaky):
         return "failed", "the same input gave different outcomes on different calls (is the solution deterministic?)"
     return "failed", f"checking the result raised {type(exc).__name__}: {exc} (is the output of the expected type?)"
@@ -128,7 +128,11 @@ def grade(job: dict, send) -> None:
         send({"token": token, "type": "done", "status": "error", "message": f"no property named {unknown}; this suite has: {known}"})
         return
     for prop in properties:
-        send({"token": token, "type": "test", **run_property(prop, solution, job["profile"], job.get("seed"))})
+        result = run_property(prop, solution, job["profile"], job.get("seed"))
+        send({"token": token, "type": "test", **result})
+        if result["status"] == "error":  # exhausted memory or exited: later properties would only repeat it
+            send({"token": token, "type": "done", "status": "error", "message": result["message"]})
+            return
     send({"token": token, "type": "done"})
 
 
