@@ -1,0 +1,128 @@
+"""The command line end to end, in a subprocess, against a scratch copy of the checkout."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "tests" / "mutants" / "box_iou"
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    """A copy of the repository the tests may edit (solution files, hint and state records)."""
+    target = tmp_path_factory.mktemp("checkout")
+    for name in ("challenges", "grader", "reference", "tests"):
+        shutil.copytree(ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.so", "solution.py", "*.bak*"))
+    return target
+
+
+def grader(*args, cwd: Path, env_root: Path | None = None, timeout: int = 120):
+    env = dict(os.environ)
+    env.pop("CV_GRADER_ROOT", None)
+    env["COLUMNS"] = "200"  # rich wraps to the terminal; keep each verdict on one line
+    if env_root is not None:
+        env["CV_GRADER_ROOT"] = str(env_root)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_list_shows_every_challenge_with_status(checkout):
+    out = grader("list", cwd=checkout)
+    assert out.returncode == 0, out.stderr
+    assert "box_iou" in out.stdout and "not started" in out.stdout and "passing" in out.stdout
+
+
+def test_check_stub_reads_not_started(checkout):
+    out = grader("check", "box_iou", cwd=checkout)
+    assert out.returncode == 1
+    assert "not started" in out.stdout and "Traceback" not in out.stdout + out.stderr
+
+
+def test_check_passing_solution(checkout, tmp_path):
+    solution = tmp_path / "mine.py"
+    shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", solution)
+    out = grader("check", "box_iou", "--solution", str(solution), cwd=checkout)
+    assert out.returncode == 0, out.stdout
+    assert "passed" in out.stdout and "1 of 1 passing" in out.stdout
+
+
+def test_check_failing_solution_names_property_and_replays(checkout):
+    out = grader("check", "box_iou", "--solution", str(MUTANTS / "plus_one_pixel.py"), "--seed", "7", cwd=checkout)
+    assert out.returncode == 1
+    assert "matches_reference" in out.stdout and "call: box_iou(boxes1=" in out.stdout
+    replay = next(line.split("replay:", 1)[1].strip() for line in out.stdout.splitlines() if "replay:" in line)
+    assert "--seed 7" in replay
+    again = subprocess.run(replay.replace("grader", f"{sys.executable} -m grader", 1), shell=True, cwd=checkout,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1 and "failed" in again.stdout
+
+
+def test_json_and_junit(checkout, tmp_path):
+    json_path, junit_path = tmp_path / "r.json", tmp_path / "r.xml"
+    out = grader("check", "box_iou", "--solution", str(MUTANTS / "no_clamp.py"), "--json", str(json_path),
+                 "--junit", str(junit_path), "--profile", "ci", cwd=checkout)
+    assert out.returncode == 1
+    data = json.loads(json_path.read_text())
+    assert data["schema"] == 1 and data["profile"] == "ci"
+    (challenge,) = data["challenges"]
+    assert {"id", "status", "duration_s", "tests"} <= set(challenge)
+    assert challenge["status"] == "failed"
+    assert all({"name", "status", "message"} <= set(t) for t in challenge["tests"])
+    suite = ElementTree.parse(junit_path).getroot().find("testsuite")
+    assert suite.get("name") == "box_iou" and int(suite.get("failures")) >= 1
+
+
+def test_usage_errors_exit_2(checkout, tmp_path):
+    assert grader("check", "no_such_challenge", cwd=checkout).returncode == 2
+    assert grader("check", "box_iou", "--solution", str(tmp_path / "missing.py"), cwd=checkout).returncode == 2
+    assert grader("check", "--profile", "sloppy", cwd=checkout).returncode == 2
+
+
+def test_outside_a_checkout_says_how(tmp_path):
+    out = grader("list", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "CV_GRADER_ROOT" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_root_from_environment(checkout, tmp_path):
+    out = grader("list", cwd=tmp_path, env_root=checkout)
+    assert out.returncode == 0 and "box_iou" in out.stdout
+
+
+def test_show_and_hints(checkout):
+    shown = grader("show", "box_iou", cwd=checkout)
+    assert shown.returncode == 0 and "Worked example" in shown.stdout
+    first = grader("hint", "box_iou", cwd=checkout)
+    second = grader("hint", "box_iou", cwd=checkout)
+    assert "Hint 1/3" in first.stdout and "Hint 2/3" not in first.stdout
+    assert "Hint 2/3" in second.stdout
+    assert "Hint 3/3" in grader("hint", "box_iou", "--level", "3", cwd=checkout).stdout
+    assert grader("hint", "box_iou", "--level", "9", cwd=checkout).returncode == 2
+
+
+def test_reset_restores_stub_and_keeps_backup(checkout):
+    solution = checkout / "challenges" / "box_iou" / "solution.py"
+    solution.write_text("# my work in progress\n")
+    out = grader("reset", "box_iou", cwd=checkout)
+    assert out.returncode == 0
+    assert solution.read_text() == (checkout / "challenges" / "box_iou" / "stub.py").read_text()
+    backups = list(solution.parent.glob("solution.*.bak.py"))
+    assert backups and backups[0].read_text() == "# my work in progress\n"
+
+
+def test_list_remembers_last_verdict(checkout):
+    solution = checkout / "challenges" / "box_iou" / "solution.py"
+    shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", solution)
+    assert grader("check", "box_iou", cwd=checkout).returncode == 0
+    listed = grader("list", cwd=checkout).stdout
+    assert "passed" in listed
+    solution.write_text(solution.read_text() + "\n# edited\n")
+    assert "edited, not checked" in grader("list", cwd=checkout).stdout
