@@ -30,7 +30,7 @@ IOU_ATOL = {torch.float32: 1e-6, torch.float64: 1e-6}
 NP_DTYPE = {torch.float32: np.float32, torch.float64: np.float64}
 
 SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 # --------------------------------------------------------------------------------------------
