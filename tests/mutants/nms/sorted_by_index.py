@@ -1,0 +1,33 @@
+"""Builds a boolean keep-mask and returns `mask.nonzero()`, i.e. the kept indices sorted by index.
+
+The right boxes survive, but the contract asks for them in the order they were kept (descending
+score), which is what downstream code uses to take the top-k detections.
+
+Breaks: kept_in_score_order
+"""
+
+import torch
+
+
+def _iou(a, b):
+    lt = torch.maximum(a[:, None, :2], b[None, :, :2])
+    rb = torch.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - inter
+    return torch.where(union > 0, inter / torch.where(union > 0, union, 1), torch.zeros_like(union))
+
+
+def nms(boxes, scores, iou_threshold):
+    order = torch.sort(scores, descending=True, stable=True).indices
+    iou = _iou(boxes, boxes)
+    kept = torch.zeros(len(boxes), dtype=torch.bool)
+    suppressed = torch.zeros(len(boxes), dtype=torch.bool)
+    for i in order.tolist():
+        if suppressed[i]:
+            continue
+        kept[i] = True
+        suppressed |= iou[i] > iou_threshold
+    return kept.nonzero().flatten()
