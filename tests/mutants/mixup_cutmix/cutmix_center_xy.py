@@ -1,0 +1,26 @@
+"""Reads center as (x, y) instead of (row, column), so on non-square images the box lands in the
+wrong place and its height follows the width.
+
+Breaks: box_matches_timm
+"""
+
+import math
+
+import torch
+
+
+def mixup(images, targets, lam, perm):
+    return lam * images + (1 - lam) * images[perm], lam * targets + (1 - lam) * targets[perm]
+
+
+def cutmix(images, targets, lam, perm, center):
+    h, w = images.shape[-2:]
+    r = math.sqrt(1 - lam)
+    cw, ch = int(h * r), int(w * r)
+    cx, cy = center
+    y1, y2 = min(max(cy - ch // 2, 0), h), min(max(cy + (ch + 1) // 2, 0), h)
+    x1, x2 = min(max(cx - cw // 2, 0), w), min(max(cx + (cw + 1) // 2, 0), w)
+    out = images.clone()
+    out[:, :, y1:y2, x1:x2] = images[perm][:, :, y1:y2, x1:x2]
+    lam_used = 1 - (y2 - y1) * (x2 - x1) / (h * w)
+    return out, lam_used * targets + (1 - lam_used) * targets[perm], lam_used

@@ -1,0 +1,26 @@
+"""Extends the box cut // 2 on both sides of the centre (an older, common variant): an odd cut then
+loses a pixel row or column compared with timm's rand_bbox.
+
+Breaks: box_matches_timm
+"""
+
+import math
+
+import torch
+
+
+def mixup(images, targets, lam, perm):
+    return lam * images + (1 - lam) * images[perm], lam * targets + (1 - lam) * targets[perm]
+
+
+def cutmix(images, targets, lam, perm, center):
+    h, w = images.shape[-2:]
+    r = math.sqrt(1 - lam)
+    ch, cw = int(h * r), int(w * r)
+    cy, cx = center
+    y1, y2 = min(max(cy - ch // 2, 0), h), min(max(cy + ch // 2, 0), h)
+    x1, x2 = min(max(cx - cw // 2, 0), w), min(max(cx + cw // 2, 0), w)
+    out = images.clone()
+    out[:, :, y1:y2, x1:x2] = images[perm][:, :, y1:y2, x1:x2]
+    lam_used = 1 - (y2 - y1) * (x2 - x1) / (h * w)
+    return out, lam_used * targets + (1 - lam_used) * targets[perm], lam_used
