@@ -28,7 +28,9 @@ def random_boxes(n: int, generator: torch.Generator) -> torch.Tensor:
     return torch.cat([xy, xy + wh], dim=1).contiguous()
 
 
-def torch_nms_all_pairs(boxes: torch.Tensor, scores: torch.Tensor, threshold: float) -> torch.Tensor:
+def torch_nms_all_pairs(
+    boxes: torch.Tensor, scores: torch.Tensor, threshold: float
+) -> torch.Tensor:
     """torchvision's CPU algorithm in torch: visit boxes by descending score; each box still alive
     is kept and suppresses every later box whose IoU with it (torchvision's formula, computed
     against all later boxes at once) exceeds the threshold. O(N^2) work, O(N) memory."""
@@ -84,7 +86,9 @@ def main() -> None:
 
     info = reference.build_info()
     if not info["extension_built"]:
-        raise SystemExit(f"reference._C is not built: {info['import_error']}; run bash scripts/setup.sh")
+        raise SystemExit(
+            f"reference._C is not built ({info['import_error']}); run bash scripts/setup.sh"
+        )
     g = torch.Generator().manual_seed(args.seed)
 
     a, b = random_boxes(args.iou_size, g), random_boxes(args.iou_size, g)

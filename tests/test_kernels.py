@@ -332,7 +332,7 @@ def test_build_info():
 
 
 @pytest.mark.skipif(reference.cuda_built(), reason="the CUDA kernels are built")
-def test_cuda_tensor_without_cuda_build_explains(monkeypatch):
+def test_cuda_tensor_without_cuda_build_explains():
     import reference.kernels as kernels
 
     fake = torch.empty(0)  # no CUDA tensors here: exercise the message directly
