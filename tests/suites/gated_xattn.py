@@ -11,10 +11,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("gated_xattn")
 
-# The tensors here are tiny: extra intra-op threads only add synchronisation, which costs 10-50x
-# on a loaded machine. The worker process is this challenge's own, so this changes nothing else.
-torch.set_num_threads(1)
-
 # Attention, layer norm and a small MLP in float32: 1e-5 absolute + 1e-5 relative.
 ATOL, RTOL = 1e-5, 1e-5
 

@@ -11,10 +11,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("inflate")
 
-# The tensors here are tiny: extra intra-op threads only add synchronisation, which costs 10-50x
-# on a loaded machine. The worker process is this challenge's own, so this changes nothing else.
-torch.set_num_threads(1)
-
 # Dividing by T may be written as a multiplication by 1/T: values are compared to 1e-6 relative.
 ATOL, RTOL = 1e-7, 1e-6
 methods = st.sampled_from(("average", "center"))

@@ -10,10 +10,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("siglip_loss")
 
-# The tensors here are tiny: extra intra-op threads only add synchronisation, which costs 10-50x
-# on a loaded machine. The worker process is this challenge's own, so this changes nothing else.
-torch.set_num_threads(1)
-
 # Losses reach a few hundred at logit_scale 100: 1e-5 absolute + 1e-5 relative accepts float32.
 ATOL, RTOL = 1e-5, 1e-5
 

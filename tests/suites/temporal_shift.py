@@ -10,10 +10,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("temporal_shift")
 
-# The tensors here are tiny: extra intra-op threads only add synchronisation, which costs 10-50x
-# on a loaded machine. The worker process is this challenge's own, so this changes nothing else.
-torch.set_num_threads(1)
-
 # A shift only copies values, so the comparison is exact; gradients are compared to 1e-12.
 
 

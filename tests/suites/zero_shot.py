@@ -11,10 +11,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("zero_shot")
 
-# The tensors here are tiny: extra intra-op threads only add synchronisation, which costs 10-50x
-# on a loaded machine. The worker process is this challenge's own, so this changes nothing else.
-torch.set_num_threads(1)
-
 # Unit vectors in float32: 1e-6 absolute + 1e-5 relative. Logits are up to 100 in size: 1e-4 absolute.
 ATOL, RTOL = 1e-6, 1e-5
 LOGIT_ATOL = 1e-4
