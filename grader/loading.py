@@ -61,7 +61,9 @@ def forbidden_uses(source: str, filename: str, forbidden: tuple[str, ...]) -> li
             dotted = _dotted(node)
             if dotted:
                 head, _, rest = dotted.partition(".")
-                full = aliases.get(head, head) + ("." + rest if rest else "")
+                if head not in aliases:  # a local variable, not a module: `clip.sum()` is not `import clip`
+                    continue
+                full = aliases[head] + ("." + rest if rest else "")
                 if any(_matches(full, b) for b in forbidden):
                     found.append(f"line {node.lineno}: {dotted}")
     return sorted(set(found), key=lambda s: int(s.split(":")[0].split()[1]))
