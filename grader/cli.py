@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import shlex
 import shutil
 import sys
@@ -16,7 +17,7 @@ from rich.markdown import Markdown
 
 from grader import state
 from grader.availability import skip_reason
-from grader.catalog import SOLUTION_SUFFIX, CatalogError, Challenge, find_root, load_catalog, select
+from grader.catalog import SOLUTION_SUFFIX, TRACKS, CatalogError, Challenge, find_root, load_catalog, select
 from grader.profiles import PROFILES
 from grader.reporting import catalog_table, print_challenge, print_summary
 from grader.results import ChallengeResult, RunResult
@@ -127,34 +128,116 @@ def list_challenges() -> None:
     console.print(catalog_table(rows, f"{passing} of {len(rows)} passing"))
 
 
+CI_FILES = {"json": "cv-grader.json", "junit": "junit.xml", "gradescope": "results.json", "badge": "badge.json", "summary": "summary.md"}
+
+
 @app.command()
 def check(
     ids: List[str] = typer.Argument(None, help="Challenge ids (all when none given)."),
     solution: Optional[Path] = typer.Option(None, "--solution", help="Grade this file (one challenge) or folder instead."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write machine-readable results here."),
     junit_path: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
-    profile: str = typer.Option("quick", "--profile", help=f"One of {', '.join(PROFILES)}."),
+    gradescope_path: Optional[Path] = typer.Option(None, "--gradescope", help="Write a Gradescope results.json here."),
+    badge_path: Optional[Path] = typer.Option(None, "--badge", help="Write a shields.io endpoint badge JSON here."),
+    summary_path: Optional[Path] = typer.Option(None, "--summary", help="Append a Markdown summary here ($GITHUB_STEP_SUMMARY)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help=f"One of {', '.join(PROFILES)} (default quick)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Hypothesis seed; a failing run prints the one to replay."),
     only: List[str] = typer.Option(None, "--only", help="Run only this property (repeatable)."),
+    track: List[str] = typer.Option(None, "--track", help="Only challenges of this track (repeatable)."),
+    ci: bool = typer.Option(False, "--ci", help="Official grading: profile ci, a fresh OS seed, every results file in --results-dir."),
+    results_dir: Path = typer.Option(Path("results"), "--results-dir", help="Where --ci writes its results files."),
+    notes: List[str] = typer.Option(None, "--note", hidden=True, help="A line for the summary (used by grade-fork)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
 ) -> None:
     """Run the property suites of the named challenges."""
+    from grader import exports, manifest
+
+    if ci:
+        if profile not in (None, "ci"):
+            raise _fail_usage("--ci grades with the ci profile; drop --profile")
+        profile = "ci"
+        if seed is None:
+            # Drawn here and handed to the worker in its job, never through a file or the environment.
+            seed = secrets.randbelow(2**31)
+        json_path = json_path or results_dir / CI_FILES["json"]
+        junit_path = junit_path or results_dir / CI_FILES["junit"]
+        gradescope_path = gradescope_path or results_dir / CI_FILES["gradescope"]
+        badge_path = badge_path or results_dir / CI_FILES["badge"]
+        summary_path = summary_path or results_dir / CI_FILES["summary"]
+    profile = profile or "quick"
     if profile not in PROFILES:
         raise _fail_usage(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    unknown_tracks = sorted(set(track or ()) - set(TRACKS))
+    if unknown_tracks:
+        raise _fail_usage(f"unknown track(s) {', '.join(unknown_tracks)}; expected one of {', '.join(TRACKS)}")
     root, catalog = _catalog()
     try:
         chosen = select(catalog, ids)
     except CatalogError as exc:
         raise _fail_usage(str(exc)) from None
+    if track:
+        chosen = [c for c in chosen if c.track in track]
+        if not chosen:
+            console.print(f"no selected challenge is on track {', '.join(track)}")
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
     run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose)
+    run.notes += list(notes or ())
+    tampered = manifest.verify(root)
+    if tampered:
+        run.official = False
+        run.notes.append(tampered)
     print_summary(console, run)
     if json_path:
         run.write_json(json_path)
     if junit_path:
         run.write_junit(junit_path)
+    if gradescope_path:
+        exports.write_gradescope(run, gradescope_path)
+    if badge_path:
+        exports.write_badge(run, badge_path)
+    if summary_path:
+        exports.append_summary(run, summary_path)
+    if ci:
+        console.print(f"[dim]results in {results_dir}/: {', '.join(CI_FILES.values())}[/dim]")
     raise typer.Exit(0 if run.passed else 1)
+
+
+@app.command("manifest")
+def manifest_command(
+    write_it: bool = typer.Option(False, "--write", help="Record the current files in grader/manifest.json (maintainers)."),
+) -> None:
+    """For maintainers: record (--write) or verify the hashes of the grader's own files."""
+    from grader import manifest
+
+    root, _ = _catalog()
+    if write_it:
+        path = manifest.write(root)
+        console.print(f"wrote {path} ({len(manifest.load(root) or {})} files)")
+        return
+    problem = manifest.verify(root)
+    console.print(problem or "the grader's files match grader/manifest.json")
+    raise typer.Exit(1 if problem else 0)
+
+
+@app.command("grade-fork")
+def grade_fork(
+    ids: List[str] = typer.Argument(None, help="Challenge ids (all when none given)."),
+    upstream: str = typer.Option(..., "--upstream", help="The upstream repository (URL or path) to grade with."),
+    ref: str = typer.Option(..., "--ref", help="The upstream commit, tag or branch to grade with (pin it)."),
+    fork: Path = typer.Option(Path("."), "--fork", help="The candidate's checkout; only its solutions are used."),
+    results_dir: Path = typer.Option(Path("results"), "--results-dir", help="Where the results files go."),
+    track: List[str] = typer.Option(None, "--track", help="Only challenges of this track (repeatable)."),
+) -> None:
+    """Grade a fork's solutions with the upstream's tests: clone upstream at REF, copy in only
+    challenges/*/solution.*, run `grader check --ci` there."""
+    from grader.forks import ForkError, grade
+
+    try:
+        code = grade(upstream, ref, fork.resolve(), results_dir.resolve(), ids=ids or [], tracks=track or [], echo=console.print)
+    except ForkError as exc:
+        raise _fail_usage(str(exc)) from None
+    raise typer.Exit(code)
 
 
 @app.command()
