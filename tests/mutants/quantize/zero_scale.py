@@ -1,0 +1,29 @@
+"""Takes scale = max|w| / 127 without guarding the all-zero channel: scale 0, then 0 / 0 = NaN.
+
+Breaks: zero_channel_scale_one
+"""
+
+import torch
+
+
+def quantize_per_channel(weight, axis=0):
+    axis = axis % weight.dim()
+    moved = weight.movedim(axis, 0).reshape(weight.shape[axis], -1)
+    amax = moved.abs().amax(dim=1)
+    scale = amax.float() / 127
+    shape = [1] * weight.dim()
+    shape[axis] = -1
+    q = torch.round(weight / scale.to(weight.dtype).reshape(shape)).clamp(-127, 127).to(torch.int8)
+    return q, scale
+
+
+def dequantize(q, scale, axis=0):
+    shape = [1] * q.dim()
+    shape[axis % q.dim()] = -1
+    return q.float() * scale.float().reshape(shape)
+
+
+def int8_linear(x, q_weight, w_scale, x_scale):
+    qx = torch.round(x / x_scale).clamp(-127, 127).to(torch.int32)
+    return (qx @ q_weight.to(torch.int32).T).float() * (x_scale * w_scale.float())[None, :]
+
