@@ -1,4 +1,4 @@
-"""Folding an eval-mode batch norm into the convolution before it. See README.md in this folder for the full statement."""
+"""Folding an eval-mode batch norm into the convolution before it. See README.md in this folder for the statement."""
 
 import torch
 from torch import nn

@@ -76,7 +76,9 @@ def output_contract(sol, pair, scale):
     expect(bool(torch.isfinite(out)), f"the loss should be finite, got {out.item()}")
 
 
-@suite.property("equals the mean of the image->text and text->image cross-entropies of the scaled cosine similarities")
+@suite.property(
+    "equals the mean of the image->text and text->image cross-entropies of the scaled cosine similarities"
+)
 @given(pair=feature_pairs(), scale=scales)
 def matches_reference(sol, pair, scale):
     image, text = pair
@@ -84,7 +86,10 @@ def matches_reference(sol, pair, scale):
     expect_close(out, expected_loss(image, text, scale), what="the loss", atol=ATOL, rtol=RTOL)
 
 
-@suite.property("worked example from the statement: two pairs, logit_scale ln 3, loss (ln 2 + ln 4 - ln 3 / 2) / 2 ≈ 0.765068")
+@suite.property(
+    "worked example from the statement: two pairs, logit_scale ln 3, loss (ln 2 + ln 4 - ln 3 / 2) / 2 ≈ "
+    "0.765068"
+)
 @given(dtype=dtypes)
 def worked_example(sol, dtype):
     image = torch.tensor([[2.0, 0.0], [0.0, 0.5]], dtype=dtype)
@@ -94,25 +99,34 @@ def worked_example(sol, dtype):
     expect_close(out, torch.tensor(expected), what="the loss of the worked example", atol=ATOL, rtol=RTOL)
 
 
-@suite.property("when every image and every text embedding points the same way, the model cannot tell the pairs apart: the loss is ln N")
+@suite.property(
+    "when every image and every text embedding points the same way, the model cannot tell the pairs "
+    "apart: the loss is ln N"
+)
 @given(n=st.integers(1, 6), rows=features(2, 5), scale=scales, dtype=dtypes)
 def chance_level_is_log_n(sol, n, rows, scale, dtype):
     context(N=n)
     image = rows[0].expand(n, -1).to(dtype).clone()
     text = rows[1].expand(n, -1).to(dtype).clone()
     out = loss_of(sol, image, text, scale)
-    expect_close(out, torch.tensor(math.log(n)), what=f"the loss of {n} indistinguishable pairs (ln {n})", atol=ATOL, rtol=RTOL)
+    expect_close(out, torch.tensor(math.log(n)), what=f"the loss of {n} indistinguishable pairs (ln {n})",
+                 atol=ATOL, rtol=RTOL)
 
 
-@suite.property("N matched pairs that are orthogonal to each other have loss ln(1 + (N - 1)·exp(-logit_scale)): a larger scale (lower temperature) means a smaller loss")
-@given(n=st.integers(2, 6), scale=scales, dtype=dtypes, stretch=st.lists(st.sampled_from([0.25, 0.5, 1.0, 3.0]), min_size=12, max_size=12))
+@suite.property(
+    "N matched pairs that are orthogonal to each other have loss ln(1 + (N - 1)·exp(-logit_scale)): a "
+    "larger scale (lower temperature) means a smaller loss"
+)
+@given(n=st.integers(2, 6), scale=scales, dtype=dtypes,
+       stretch=st.lists(st.sampled_from([0.25, 0.5, 1.0, 3.0]), min_size=12, max_size=12))
 def orthogonal_pairs_closed_form(sol, n, scale, dtype, stretch):
     # Rows of the identity, each stretched by a positive factor: cosine 1 on the diagonal, 0 elsewhere.
     image = torch.diag(torch.tensor(stretch[:n], dtype=dtype))
     text = torch.diag(torch.tensor(stretch[n : 2 * n], dtype=dtype))
     out = loss_of(sol, image, text, scale)
     expected = math.log1p((n - 1) * math.exp(-scale))
-    expect_close(out, torch.tensor(expected), what=f"the loss of {n} orthogonal pairs at logit_scale {scale:g}", atol=ATOL, rtol=RTOL)
+    expect_close(out, torch.tensor(expected), what=f"the loss of {n} orthogonal pairs at logit_scale {scale:g}",
+                 atol=ATOL, rtol=RTOL)
 
 
 @suite.property("is symmetric in the two modalities: swapping image and text features gives the same loss")
@@ -121,10 +135,14 @@ def symmetric_in_modalities(sol, pair, scale):
     image, text = pair
     forward = loss_of(sol, image, text, scale, what="clip_loss(image, text, s)")
     swapped = loss_of(sol, text, image, scale, what="clip_loss(text, image, s)")
-    expect_close(swapped, forward, what="clip_loss(text, image, s) against clip_loss(image, text, s)", atol=ATOL, rtol=RTOL)
+    expect_close(swapped, forward, what="clip_loss(text, image, s) against clip_loss(image, text, s)",
+                 atol=ATOL, rtol=RTOL)
 
 
-@suite.property("only which image goes with which text matters: shuffling the pairs (the same permutation on both sides) leaves the loss unchanged")
+@suite.property(
+    "only which image goes with which text matters: shuffling the pairs (the same permutation on both "
+    "sides) leaves the loss unchanged"
+)
 @given(pair=feature_pairs(min_n=2), scale=scales, data=st.data())
 def pair_order_invariant(sol, pair, scale, data):
     image, text = pair
@@ -135,7 +153,10 @@ def pair_order_invariant(sol, pair, scale, data):
     expect_close(shuffled, original, what="the loss after shuffling the pairs", atol=ATOL, rtol=RTOL)
 
 
-@suite.property("only directions matter: multiplying any row of either input by a positive number leaves the loss unchanged (rows are L2-normalized)")
+@suite.property(
+    "only directions matter: multiplying any row of either input by a positive number leaves the loss "
+    "unchanged (rows are L2-normalized)"
+)
 @given(pair=feature_pairs(min_n=2), scale=scales, data=st.data())
 def row_scale_invariant(sol, pair, scale, data):
     image, text = pair
@@ -150,7 +171,10 @@ def row_scale_invariant(sol, pair, scale, data):
     expect_close(stretched, original, what="the loss after rescaling rows", atol=ATOL, rtol=RTOL)
 
 
-@suite.property("stays finite and correct at logit_scale 100 with float32 features whose rows have norms near 1000 (no overflowing exp)")
+@suite.property(
+    "stays finite and correct at logit_scale 100 with float32 features whose rows have norms near 1000 "
+    "(no overflowing exp)"
+)
 @given(pair=feature_pairs(min_n=2, dtype=torch.float32), norm=st.sampled_from([1e2, 1e3, 3e3]))
 def finite_at_large_scale(sol, pair, norm):
     image, text = pair
@@ -167,7 +191,8 @@ def finite_at_large_scale(sol, pair, norm):
 def scale_float_or_tensor(sol, pair, scale):
     image, text = pair
     as_float = loss_of(sol, image, text, float(scale), what="clip_loss with logit_scale as a float")
-    as_tensor = loss_of(sol, image, text, torch.tensor(scale, dtype=image.dtype), what="clip_loss with logit_scale as a 0-d tensor")
+    as_tensor = loss_of(sol, image, text, torch.tensor(scale, dtype=image.dtype),
+                        what="clip_loss with logit_scale as a 0-d tensor")
     expected = expected_loss(image, text, scale)
     expect_close(as_float, expected, what="the loss with a float logit_scale", atol=ATOL, rtol=RTOL)
     expect_close(as_tensor, expected, what="the loss with a 0-d tensor logit_scale", atol=ATOL, rtol=RTOL)
@@ -177,7 +202,10 @@ def _grad_error(got, want) -> float:
     return (got.double() - want).norm().item()
 
 
-@suite.property("is differentiable: loss.backward() gives the same gradients for the image and the text features as the reference")
+@suite.property(
+    "is differentiable: loss.backward() gives the same gradients for the image and the text features as "
+    "the reference"
+)
 @given(pair=feature_pairs(), scale=scales)
 def gradients_match_reference(sol, pair, scale):
     image = pair[0].clone().requires_grad_(True)
@@ -210,4 +238,5 @@ def matches_open_clip(sol, dtype):
     for scale, value in OPEN_CLIP_LOSS.items():
         context(logit_scale=scale)
         out = loss_of(sol, image, text, scale)
-        expect_close(out, torch.tensor(value), what=f"the loss at logit_scale {scale:g} (open_clip gives {value:.10g})", atol=ATOL, rtol=RTOL)
+        expect_close(out, torch.tensor(value), what=f"the loss at logit_scale {scale:g} (open_clip gives {value:.10g})",
+                     atol=ATOL, rtol=RTOL)

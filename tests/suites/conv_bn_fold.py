@@ -64,7 +64,8 @@ def conv_bn_pairs(draw, *, variance=None, conv_bias=None, affine=None, dtype=Non
     has_bias = draw(st.booleans(), label="conv bias") if conv_bias is None else conv_bias
     affine = draw(st.booleans(), label="affine") if affine is None else affine
     eps = draw(st.sampled_from([1e-5, 1e-3, 0.1, 1e-8]), label="eps")
-    variance = draw(st.sampled_from(["ordinary", "some near zero", "all near zero"]), label="variance") if variance is None else variance
+    if variance is None:
+        variance = draw(st.sampled_from(["ordinary", "some near zero", "all near zero"]), label="variance")
     dtype = draw(dtypes) if dtype is None else dtype
     generator = torch.Generator().manual_seed(draw(st.integers(0, 2**32 - 1), label="seed"))
 
@@ -114,8 +115,8 @@ def fold_arguments(conv, bn):
 
 
 def show_modules(conv, bn, x):
-    context(conv_weight=conv.weight, conv_bias=conv.bias, bn_running_mean=bn.running_mean, bn_running_var=bn.running_var, bn_weight=bn.weight,
-            bn_bias=bn.bias, bn_eps=bn.eps, x_shape=tuple(x.shape))
+    context(conv_weight=conv.weight, conv_bias=conv.bias, bn_running_mean=bn.running_mean,
+            bn_running_var=bn.running_var, bn_weight=bn.weight, bn_bias=bn.bias, bn_eps=bn.eps, x_shape=tuple(x.shape))
 
 
 def fold_of(sol, *args):
@@ -131,7 +132,10 @@ def fused_conv(sol, conv, bn):
     return fused
 
 
-@suite.property("fold_conv_bn returns (weight, bias): weight with the conv weight's shape, bias of shape (out_channels,), both with its dtype")
+@suite.property(
+    "fold_conv_bn returns (weight, bias): weight with the conv weight's shape, bias of shape "
+    "(out_channels,), both with its dtype"
+)
 @given(modules=conv_bn_pairs())
 def fold_output_contract(sol, modules):
     conv, bn, _ = modules
@@ -141,7 +145,9 @@ def fold_output_contract(sol, modules):
     expect_tensor(bias, what="the folded bias", dtype=args[0].dtype, shape=(args[0].shape[0],))
 
 
-@suite.property("worked example from the statement: two channels fold to weight [0.5, -2] and bias [-1.5, 4.5]")
+@suite.property(
+    "worked example from the statement: two channels fold to weight [0.5, -2] and bias [-1.5, 4.5]"
+)
 @given(dtype=dtypes)
 def fold_worked_example(sol, dtype):
     def t(values):
@@ -153,7 +159,10 @@ def fold_worked_example(sol, dtype):
     expect_close_scaled(bias, [-1.5, 4.5], what="the folded bias")
 
 
-@suite.property("fold_conv_bn scales each output channel's filter by bn_weight / sqrt(bn_var + eps) and folds the mean and both biases into the bias, with or without conv bias and affine")
+@suite.property(
+    "fold_conv_bn scales each output channel's filter by bn_weight / sqrt(bn_var + eps) and folds the "
+    "mean and both biases into the bias, with or without conv bias and affine"
+)
 @given(modules=conv_bn_pairs())
 def fold_matches_reference(sol, modules):
     conv, bn, x = modules
@@ -165,7 +174,10 @@ def fold_matches_reference(sol, modules):
     expect_close_scaled(bias, want_bias, what="the folded bias")
 
 
-@suite.property("None means neutral: no conv bias acts as zeros, and a batch norm without affine (weight and bias None) acts as weight ones and bias zeros")
+@suite.property(
+    "None means neutral: no conv bias acts as zeros, and a batch norm without affine (weight and bias "
+    "None) acts as weight ones and bias zeros"
+)
 @given(modules=conv_bn_pairs(conv_bias=False, affine=False))
 def fold_none_conventions(sol, modules):
     conv, bn, _ = modules
@@ -174,18 +186,23 @@ def fold_none_conventions(sol, modules):
     zeros, ones = torch.zeros(n, dtype=w.dtype), torch.ones(n, dtype=w.dtype)
     with_none = fold_of(sol, w, None, mean, var, None, None, eps)
     explicit = fold_of(sol, w, zeros, mean, var, ones, zeros, eps)
-    expect_close_scaled(with_none[0], explicit[0].detach(), what="the folded weight with None against explicit ones/zeros")
-    expect_close_scaled(with_none[1], explicit[1].detach(), what="the folded bias with None against explicit ones/zeros")
+    for i, name in enumerate(("weight", "bias")):
+        expect_close_scaled(with_none[i], explicit[i].detach(),
+                            what=f"the folded {name} with None against explicit ones/zeros")
 
 
-@suite.property("agrees with torch.nn.utils.fusion.fuse_conv_bn_weights on fixed values, one channel with running variance 1e-8 (affine with conv bias, and plain)")
+@suite.property(
+    "agrees with torch.nn.utils.fusion.fuse_conv_bn_weights on fixed values, one channel with running "
+    "variance 1e-8 (affine with conv bias, and plain)"
+)
 @given(dtype=dtypes)
 def fold_matches_torch_fusion(sol, dtype):
     def t(values):
         return torch.tensor(values, dtype=dtype)
 
     cases = (
-        ("with conv bias and affine", t(FIXED_CONV_BIAS), t(FIXED_GAMMA), t(FIXED_BETA), TORCH_AFFINE_WEIGHT, TORCH_AFFINE_BIAS),
+        ("with conv bias and affine", t(FIXED_CONV_BIAS), t(FIXED_GAMMA), t(FIXED_BETA), TORCH_AFFINE_WEIGHT,
+         TORCH_AFFINE_BIAS),
         ("without conv bias or affine", None, None, None, TORCH_PLAIN_WEIGHT, TORCH_PLAIN_BIAS),
     )
     for label, conv_bias, gamma, beta, want_weight, want_bias in cases:
@@ -199,22 +216,30 @@ def fold_matches_torch_fusion(sol, dtype):
         expect_close_scaled(bias, want_bias, what=f"the folded bias ({label})")
 
 
-@suite.property("fuse_conv_bn returns a new nn.Conv2d in eval mode, with a bias, the conv's dtype and the same channels, kernel, stride, padding, dilation, groups and padding_mode")
+@suite.property(
+    "fuse_conv_bn returns a new nn.Conv2d in eval mode, with a bias, the conv's dtype and the same "
+    "channels, kernel, stride, padding, dilation, groups and padding_mode"
+)
 @given(modules=conv_bn_pairs())
 def fused_module_contract(sol, modules):
     conv, bn, _ = modules
     fused = fused_conv(sol, conv, bn)
     expect(fused is not conv, "fuse_conv_bn returned the input conv itself; build a new module")
     expect(not fused.training, "the fused conv is in training mode; return it in eval mode (call .eval())")
-    expect(fused.bias is not None, "the fused conv has no bias: the batch norm's shift must go into a bias, even when the conv had none")
+    expect(fused.bias is not None,
+           "the fused conv has no bias: the batch norm's shift must go into a bias, even when the conv had none")
     for name in HYPERPARAMETERS:
         expect(getattr(fused, name) == getattr(conv, name),
-               f"the fused conv's {name} is {getattr(fused, name)!r}, but the original conv's is {getattr(conv, name)!r}")
+               f"the fused conv's {name} is {getattr(fused, name)!r}, "
+               f"but the original conv's is {getattr(conv, name)!r}")
     expect_tensor(fused.weight, what="the fused conv's weight", dtype=conv.weight.dtype, shape=tuple(conv.weight.shape))
     expect_tensor(fused.bias, what="the fused conv's bias", dtype=conv.weight.dtype, shape=(conv.out_channels,))
 
 
-@suite.property("the fused conv computes bn(conv(x)) for any stride, padding, dilation, groups, padding mode, eps, with or without conv bias and affine")
+@suite.property(
+    "the fused conv computes bn(conv(x)) for any stride, padding, dilation, groups, padding mode, eps, "
+    "with or without conv bias and affine"
+)
 @given(modules=conv_bn_pairs())
 def fused_matches_bn_of_conv(sol, modules):
     conv, bn, x = modules
@@ -226,7 +251,10 @@ def fused_matches_bn_of_conv(sol, modules):
     expect_close_scaled(out, expected, what="fused(x) against bn(conv(x))")
 
 
-@suite.property("channels with a running variance near zero (1e-8) are divided by sqrt(var + eps), not sqrt(var): eps matters most there")
+@suite.property(
+    "channels with a running variance near zero (1e-8) are divided by sqrt(var + eps), not sqrt(var): eps"
+    " matters most there"
+)
 @given(modules=conv_bn_pairs(variance="all near zero"))
 def tiny_variance(sol, modules):
     conv, bn, x = modules
@@ -237,7 +265,10 @@ def tiny_variance(sol, modules):
     expect_close_scaled(out, expected, what="fused(x) against bn(conv(x)) with running variance 1e-8")
 
 
-@suite.property("refuses modules in training mode with ValueError: a training batch norm normalizes with the batch's statistics, which cannot be folded")
+@suite.property(
+    "refuses modules in training mode with ValueError: a training batch norm normalizes with the batch's "
+    "statistics, which cannot be folded"
+)
 @given(modules=conv_bn_pairs(), which=st.sampled_from(["conv", "bn", "both"]))
 def refuses_training_mode(sol, modules, which):
     conv, bn, _ = modules
@@ -249,10 +280,14 @@ def refuses_training_mode(sol, modules, which):
     expect_raises(ValueError, sol.fuse_conv_bn, conv, bn, what=f"fuse_conv_bn with {which} in training mode")
 
 
-@suite.property("refuses a batch norm without running statistics (track_running_stats=False) with ValueError: there is nothing to fold")
+@suite.property(
+    "refuses a batch norm without running statistics (track_running_stats=False) with ValueError: there "
+    "is nothing to fold"
+)
 @given(modules=conv_bn_pairs())
 def refuses_missing_running_stats(sol, modules):
     conv, bn, _ = modules
     bare = nn.BatchNorm2d(bn.num_features, eps=bn.eps, affine=bn.affine, track_running_stats=False,
                           dtype=conv.weight.dtype).eval()
-    expect_raises(ValueError, sol.fuse_conv_bn, conv, bare, what="fuse_conv_bn with a batch norm that has no running statistics")
+    expect_raises(ValueError, sol.fuse_conv_bn, conv, bare,
+                  what="fuse_conv_bn with a batch norm that has no running statistics")

@@ -4,8 +4,6 @@ conv comes back zero-padded and its border outputs change.
 Breaks: fused_module_contract
 """
 
-import copy
-
 import torch
 from torch import nn
 

@@ -4,8 +4,6 @@ caller's conv and returns it, so the original network silently changes.
 Breaks: inputs_unchanged
 """
 
-import copy
-
 import torch
 from torch import nn
 

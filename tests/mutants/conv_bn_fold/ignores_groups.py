@@ -4,8 +4,6 @@
 Breaks: fused_module_contract
 """
 
-import copy
-
 import torch
 from torch import nn
 

@@ -4,8 +4,6 @@ on it, so the fused module comes back in training mode.
 Breaks: fused_module_contract
 """
 
-import copy
-
 import torch
 from torch import nn
 
