@@ -12,9 +12,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("coco_map")
 
-# The tensors here are tiny: intra-op threads only add synchronisation, which on a busy machine
-# costs far more than the work. One thread keeps the quick profile fast (this worker only).
-torch.set_num_threads(1)
 
 # pycocotools and the reference agree to 1e-15; 1e-6 is the contract (float32 boxes are whole
 # numbers, so they convert to float64 exactly).

@@ -10,9 +10,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("fpn")
 
-# The tensors here are tiny: intra-op threads only add synchronisation, which on a busy machine
-# costs ~100 ms a call. One thread keeps the quick profile at a few seconds (this worker only).
-torch.set_num_threads(1)
 
 # Each output is a sum of a few dozen products of O(1) numbers: float32 rounding stays below 1e-5.
 ATOL, RTOL = 1e-5, 1e-4

@@ -12,9 +12,6 @@ from tests.suites.strategies import dtypes
 
 suite = Suite("roi_align")
 
-# The tensors here are tiny: intra-op threads only add synchronisation, which on a busy machine
-# costs far more than the work. One thread keeps the quick profile fast (this worker only).
-torch.set_num_threads(1)
 
 # Outputs are averages of O(1) features and gradients sums of O(1) upstream values times bilinear
 # weights: float32 keeps them within 1e-5 + 1e-4·|expected|.
