@@ -89,8 +89,9 @@ def print_summary(console: Console, run: RunResult) -> None:
 
 def catalog_table(rows: list[tuple], summary: str) -> Table:
     table = Table(title="cv-grader challenges", caption=summary, show_lines=False)
-    for column in ("id", "status", "track", "difficulty", "area", "title"):
-        table.add_column(column)
+    for column in ("id", "status", "track", "difficulty", "area"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title")
     for challenge, status, reason in rows:
         text = status_text(status) + (f" [dim]({escape(reason)})[/dim]" if reason else "")
         table.add_row(challenge.id, text, challenge.track, challenge.difficulty, challenge.area, challenge.title)

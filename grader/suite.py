@@ -159,6 +159,9 @@ def _changed(before: Any, after: Any) -> str | None:
         if after.training != training:
             return f"its training flag went from {training} to {after.training}"
         now = after.state_dict()
+        added = sorted(set(now) - set(state))
+        if added:
+            return f"it gained {', '.join(added)}"
         for key, value in state.items():
             if key not in now or not _same_tensor(value, now[key].detach()):
                 return f"its {key} changed"
