@@ -66,7 +66,52 @@ def forbidden_uses(source: str, filename: str, forbidden: tuple[str, ...]) -> li
                 full = aliases[head] + ("." + rest if rest else "")
                 if any(_matches(full, b) for b in forbidden):
                     found.append(f"line {node.lineno}: {dotted}")
+    found += _dynamic_imports(tree, aliases, banned)
+    found += _introspection(tree, aliases)
     return sorted(set(found), key=lambda s: int(s.split(":")[0].split()[1]))
+
+
+# Functions that import a module named by a string: importlib.import_module("reference.ops.x").
+DYNAMIC_IMPORTERS = ("importlib.import_module", "importlib.__import__", "builtins.__import__", "__import__")
+
+
+# Ways to reach the grading worker's own frames and objects (its result channel, the job) from
+# inside the process. A deterrent only: a computed name (getattr(sys, "_get" + "frame")) passes.
+INTROSPECTION_CALLS = ("sys._getframe", "inspect.currentframe", "inspect.stack", "inspect.getouterframes",
+                       "gc.get_objects", "gc.get_referrers", "sys.setprofile", "sys.settrace")
+INTROSPECTION_ATTRS = ("f_back", "f_locals", "f_globals", "tb_frame", "gi_frame", "cr_frame")
+
+
+def _introspection(tree: ast.AST, aliases: dict[str, str]) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in INTROSPECTION_ATTRS:
+            found.append(f"line {node.lineno}: frame introspection .{node.attr}")
+        dotted = _dotted(node) if isinstance(node, ast.Attribute) else None
+        if dotted:
+            head, _, rest = dotted.partition(".")
+            full = aliases.get(head, head) + ("." + rest if rest else "")
+            if full in INTROSPECTION_CALLS and head in aliases:
+                found.append(f"line {node.lineno}: frame introspection {dotted}")
+    return found
+
+
+def _dynamic_imports(tree: ast.AST, aliases: dict[str, str], banned: tuple[str, ...]) -> list[str]:
+    """Calls of an importer whose first argument is a string literal naming a forbidden module."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        dotted = _dotted(node.func)
+        if not dotted:
+            continue
+        head, _, rest = dotted.partition(".")
+        full = aliases.get(head, head) + ("." + rest if rest else "")
+        target = node.args[0]
+        if full in DYNAMIC_IMPORTERS and isinstance(target, ast.Constant) and isinstance(target.value, str):
+            if any(_matches(target.value, b) for b in banned):
+                found.append(f"line {node.lineno}: dynamic import {dotted}({target.value!r})")
+    return found
 
 
 def _exec_module(path: Path, name: str) -> ModuleType:
