@@ -1,0 +1,30 @@
+"""Puts every anchor at the centre of its cell: shifts by (x + 0.5) * stride instead of x * stride.
+
+Many codebases do centre anchors, but torchvision's AnchorGenerator (and this statement) uses the
+cell's top-left corner, so every anchor is off by half a stride.
+
+Breaks: centres_on_stride_grid
+"""
+
+import torch
+
+
+def _cell(sizes, ratios):
+    scales = torch.as_tensor(sizes, dtype=torch.float32)
+    h_ratios = torch.sqrt(torch.as_tensor(ratios, dtype=torch.float32))
+    w_ratios = 1 / h_ratios
+    ws = (w_ratios[:, None] * scales[None, :]).reshape(-1)
+    hs = (h_ratios[:, None] * scales[None, :]).reshape(-1)
+    return (torch.stack([-ws, -hs, ws, hs], dim=1) / 2).round()
+
+
+def generate_anchors(image_size, feature_sizes, sizes, aspect_ratios):
+    image_h, image_w = image_size
+    out = []
+    for (fh, fw), s, r in zip(feature_sizes, sizes, aspect_ratios):
+        cell = _cell(s, r)
+        stride_y, stride_x = image_h // fh, image_w // fw
+        ys, xs = torch.meshgrid((torch.arange(fh) + 0.5) * stride_y, (torch.arange(fw) + 0.5) * stride_x, indexing="ij")
+        shifts = torch.stack([xs, ys, xs, ys], dim=-1).reshape(-1, 4)
+        out.append((shifts[:, None, :] + cell[None, :, :]).reshape(-1, 4).float())
+    return out

@@ -1,0 +1,30 @@
+"""Rounds the full width and height first, then halves: [-round(w)/2, ..., round(w)/2].
+
+An odd rounded width (45 for 45.25) gives half-pixel corners (22.5) where torchvision rounds the
+half-width itself (22.63 -> 23).
+
+Breaks: whole_numbers
+"""
+
+import torch
+
+
+def _cell(sizes, ratios):
+    scales = torch.as_tensor(sizes, dtype=torch.float32)
+    h_ratios = torch.sqrt(torch.as_tensor(ratios, dtype=torch.float32))
+    w_ratios = 1 / h_ratios
+    ws = (w_ratios[:, None] * scales[None, :]).reshape(-1).round()
+    hs = (h_ratios[:, None] * scales[None, :]).reshape(-1).round()
+    return torch.stack([-ws, -hs, ws, hs], dim=1) / 2
+
+
+def generate_anchors(image_size, feature_sizes, sizes, aspect_ratios):
+    image_h, image_w = image_size
+    out = []
+    for (fh, fw), s, r in zip(feature_sizes, sizes, aspect_ratios):
+        cell = _cell(s, r)
+        stride_y, stride_x = image_h // fh, image_w // fw
+        ys, xs = torch.meshgrid(torch.arange(fh) * stride_y, torch.arange(fw) * stride_x, indexing="ij")
+        shifts = torch.stack([xs, ys, xs, ys], dim=-1).reshape(-1, 4)
+        out.append((shifts[:, None, :] + cell[None, :, :]).reshape(-1, 4).float())
+    return out
