@@ -84,7 +84,8 @@ def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
     # property is run alone, which both proves it catches the mutant and keeps CI fast.
     only = None if prop == INPUTS_UNCHANGED else [prop]
     result = grade_challenge(challenge, root, path, profile="ci", seed=None, only=only)
-    named = [t for t in result.failures if t.name == prop or f"[{prop}]" in t.message]
+    # Only a real "failed" counts: a suite error or a timeout would reject every mutant for nothing.
+    named = [t for t in result.failures if t.status == "failed" and (t.name == prop or f"[{prop}]" in t.message)]
     ok = result.status not in ("passed", "skipped") and bool(named)
     detail = f"{result.status}; expected {prop} to fail; failing: " + ", ".join(t.name for t in result.failures)
     if result.message:

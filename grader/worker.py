@@ -71,6 +71,10 @@ def _describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
         return "failed", str(exc)
     if isinstance(exc, CandidateAborted):
         return "error", str(exc)
+    from hypothesis.errors import HypothesisException
+
+    if isinstance(exc, HypothesisException) and not isinstance(exc, Flaky):
+        return "error", f"the suite itself failed (a bug in the grader, not in your code): {type(exc).__name__}: {exc}"
     if isinstance(exc, Flaky):
         return "failed", "the same input gave different outcomes on different calls (is the solution deterministic?)"
     return "failed", f"checking the result raised {type(exc).__name__}: {exc} (is the output of the expected type?)"
