@@ -6,6 +6,7 @@ import random
 import secrets
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -212,6 +213,10 @@ def manifest_command(
 
     root, _ = _catalog()
     if write_it:
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *manifest.FOLDERS], cwd=root, capture_output=True, text=True).stdout
+        if dirty.strip():
+            console.print("[yellow]warning:[/yellow] uncommitted or untracked files are recorded too; "
+                          "a clean clone will not match:\n" + dirty.rstrip())
         path = manifest.write(root)
         console.print(f"wrote {path} ({len(manifest.load(root) or {})} files)")
         return
