@@ -243,6 +243,10 @@ def torchvision_cross_check(sol, dtype, threshold):
 # --- the threshold boundary, with IoUs every correct solution computes exactly ---------------------
 
 # (box a, box b, inter, union): a pair of integer boxes and its exact intersection and union.
+# Every solution computes inter / union with one correctly rounded division of exact values, so
+# the threshold ``fl(inter / union)`` in the boxes' dtype is exactly what it compares against.
+# Each ratio is exact in float32 or rounds UP there (checked with fractions.Fraction), so a
+# float32 solution that upcasts to float64 sees an IoU at or below the threshold too, and keeps.
 EXACT_PAIRS = [
     ([0, 0, 2, 1], [1, 0, 3, 1], 1, 3),  # 1/3: rounded, but by one division of exact integers
     ([0, 0, 4, 4], [0, 0, 4, 2], 8, 16),  # 1/2
