@@ -267,8 +267,8 @@ def strides_use_integer_division(sol, fh, fw, sy, sx, ry, rx, size):
 
 
 @suite.property(
-    "non-square image and grid: the next cell in memory is one column to the right (x + stride_x); "
-    "W cells later comes the next row (y + stride_y)"
+    "on a grid with W != H cells the next cell in memory is one column to the right (x + stride_x), "
+    "and W cells later comes the next row (y + stride_y)"
 )
 @given(
     fh=st.integers(2, 8), extra=st.integers(1, 4), transpose=st.booleans(),
