@@ -57,7 +57,7 @@ def describe(value: Any) -> str:
             return f"np.array({_nested(array.tolist())}, dtype=np.{array.dtype})"
         return f"<ndarray shape={array.shape} dtype={array.dtype}>"
     if isinstance(value, float):
-        return number(value)
+        return repr(value) if len(repr(value)) <= 12 else f"{value:.6g}"  # keeps 1.0 a float in replays
     if isinstance(value, (list, tuple)):
         items = [describe(v) for v in value[:MAX_SEQUENCE]]
         if len(value) > MAX_SEQUENCE:

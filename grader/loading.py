@@ -136,11 +136,11 @@ def _import_error(path: Path, exc: BaseException) -> LoadError:
 
 def public_functions(module: ModuleType) -> dict[str, inspect.Signature]:
     """The functions a stub defines for the candidate to implement, in file order."""
-    functions = [
-        (obj.__code__.co_firstlineno, name, obj)
-        for name, obj in vars(module).items()
-        if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")
-    ]
+    functions = []
+    for name, obj in vars(module).items():
+        plain = getattr(obj, "py_func", obj)  # a numba dispatcher wraps the Python function
+        if inspect.isfunction(plain) and plain.__module__ == module.__name__ and not name.startswith("_"):
+            functions.append((plain.__code__.co_firstlineno, name, plain))
     return {name: inspect.signature(obj) for _, name, obj in sorted(functions)}
 
 
@@ -172,7 +172,7 @@ def load_python(path: Path, stub_path: Path, forbidden: tuple[str, ...], trusted
             raise LoadError(f"{path}: no function {name}{signature}; the stub defines it and the grader calls it")
         wanted = list(signature.parameters)
         try:
-            have = list(inspect.signature(candidate).parameters)
+            have = list(inspect.signature(getattr(candidate, "py_func", candidate)).parameters)
         except (TypeError, ValueError):
             have = wanted
         if have[: len(wanted)] != wanted:

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from grader.availability import gpu_present
 from grader.catalog import Challenge
 from grader.profiles import TIME_SCALE
 from grader.results import ChallengeResult, TestResult
@@ -62,6 +63,13 @@ def grade_challenge(
     trusted: bool = False,
     time_limit_s: float | None = None,
 ) -> ChallengeResult:
+    if challenge.track in ("cpp", "cuda"):
+        prepared = _build(challenge, root, solution)
+        if isinstance(prepared, ChallengeResult):
+            return prepared
+        module = str(prepared)
+    else:
+        module = None
     token = secrets.token_hex(16)
     limit = time_limit_s or challenge.time_limit_s * TIME_SCALE[profile]
     with tempfile.NamedTemporaryFile(prefix="cvg-output-", suffix=".txt", delete=False) as out:
@@ -83,6 +91,9 @@ def grade_challenge(
         "memory_limit_mb": challenge.memory_limit_mb,
         "output": output_path,
         "extra": challenge.extra,
+        "module": module,
+        "exports": list(challenge.extra.get("exports", ())),
+        "gpu": gpu_present(),
     }
     ctx = _ctx()
     receive, send = ctx.Pipe(duplex=False)
@@ -92,6 +103,7 @@ def grade_challenge(
     send.close()
     tests: list[TestResult] = []
     done: dict | None = None
+    speed = None
     timed_out = False
     while done is None:
         remaining = limit - (time.monotonic() - started)
@@ -115,6 +127,7 @@ def grade_challenge(
         if message["type"] == "test":
             fields = {k: message[k] for k in TestResult.__dataclass_fields__ if k in message}
             tests.append(TestResult(**fields))
+            speed = message.get("speed", speed)
         elif message["type"] == "done":
             done = message
     if process.is_alive():
@@ -126,7 +139,7 @@ def grade_challenge(
 
     result = ChallengeResult(
         id=challenge.id, status="passed", duration_s=round(duration, 3), tests=tests, title=challenge.title,
-        track=challenge.track, solution=str(solution), output=output, points=challenge.points,
+        track=challenge.track, solution=str(solution), output=output, points=challenge.points, speed=speed,
     )
     if timed_out:
         running = _next_property(tests)
@@ -148,6 +161,22 @@ def grade_challenge(
     else:
         result.status = _aggregate(tests)
     return result
+
+
+def _build(challenge: Challenge, root: Path, solution: Path):
+    """The built module's path, or a finished result: a compile error, or no GPU to run on."""
+    from grader.building import BuildError, build
+
+    started = time.monotonic()
+    base = dict(id=challenge.id, title=challenge.title, track=challenge.track, solution=str(solution), points=challenge.points)
+    try:
+        module = build(root, challenge, solution)
+    except BuildError as exc:
+        return ChallengeResult(status="error", message=str(exc), duration_s=round(time.monotonic() - started, 3), **base)
+    if challenge.track == "cuda" and not gpu_present():
+        return ChallengeResult(status="skipped", message="compiled without errors; no GPU here to run it on",
+                               duration_s=round(time.monotonic() - started, 3), **base)
+    return module
 
 
 def _next_property(tests: list[TestResult]) -> str:

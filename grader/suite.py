@@ -77,6 +77,7 @@ class Suite:
 
     name: str
     properties: list[Property] = field(default_factory=list)
+    benchmark: Any = None  # a grader.timing.Benchmark when the op is graded or reported on speed
 
     def property(self, description: str, *, tracks: tuple[str, ...] | None = None):
         """Register a property; its id is the function's name, ``description`` says it in plain words."""
@@ -234,6 +235,7 @@ class Solution:
     def __init__(self, functions: dict[str, Callable], solution_file: str, track: str = "python"):
         self.track = track
         self.file = solution_file
+        self.raw = dict(functions)  # unguarded, for timing: the guard's snapshots are not the candidate's cost
         self._functions = {name: guard(name, fn, solution_file) for name, fn in functions.items()}
 
     def __getattr__(self, name: str) -> Callable:

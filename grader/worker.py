@@ -48,12 +48,19 @@ def load_suite(root: Path, name: str):
 def load_solution(job: dict) -> Solution:
     path = Path(job["solution"])
     track = job["track"]
-    if track in ("python",):
-        functions = load_python(path, Path(job["stub"]), tuple(job["forbidden"]), trusted=job.get("trusted", False))
-    else:
+    if track in ("cpp", "cuda"):
         from grader.building import load_compiled
 
         functions = load_compiled(job)
+    else:
+        if track == "numba-cuda" and not job.get("gpu"):
+            # Before numba is first imported: run @cuda.jit kernels in numba's CUDA simulator.
+            os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+        functions = load_python(path, Path(job["stub"]), tuple(job["forbidden"]), trusted=job.get("trusted", False))
+    if track != "python":
+        from grader.adapters import adapt
+
+        functions = adapt(functions, Path(job["folder"]))
     return Solution(functions, str(path), track)
 
 
@@ -136,13 +143,61 @@ def grade(job: dict, send) -> None:
         known = ", ".join(p.id for p in suite.properties)
         send({"token": token, "type": "done", "status": "error", "message": f"no property named {unknown}; this suite has: {known}"})
         return
+    statuses = []
     for prop in properties:
         result = run_property(prop, solution, job["profile"], job.get("seed"))
         send({"token": token, "type": "test", **result})
+        statuses.append(result["status"])
         if result["status"] == "error":  # exhausted memory or exited: later properties would only repeat it
             send({"token": token, "type": "done", "status": "error", "message": result["message"]})
             return
+    speed = job["extra"].get("speed")
+    if speed and suite.benchmark is not None and not only and set(statuses) <= {"passed"}:
+        send({"token": token, "type": "test", **run_speed(suite.benchmark, solution, job, speed)})
     send({"token": token, "type": "done"})
+
+
+def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
+    """The "speed" test: graded against the threshold for kernel tracks, reported for python."""
+    import torch
+
+    from grader.timing import grade_speed
+
+    torch.set_num_threads(os.cpu_count() or 1)  # the reference runs at full speed; so may the solution
+    name = next(iter(solution.raw))
+    size = max(speed.get("sizes", [1000]))
+    threshold = float(speed.get("threshold", float("inf")))
+    graded = bool(speed.get("graded", False))
+    seed = job.get("seed") or 0
+    started = _clock()
+    try:
+        ok, measurements = grade_speed(solution.raw[name], benchmark.reference_for(job["track"]), benchmark, size,
+                                       threshold if graded else float("inf"), seed=seed)
+    except BaseException as exc:  # noqa: BLE001 - a timed run that fails its check is a failure like any other
+        status, message = _describe_failure(exc, "speed")
+        return {"name": "speed", "description": "timed runs are correct and fast enough", "status": status,
+                "message": f"during timing: {message}", "duration_s": round(_clock() - started, 4)}
+    last = measurements[-1]
+    text = (f"{last.ratio:.2f}× the reference's time at size {size} "
+            f"(median of {last.repeats}, spread ±{last.spread * 50:.0f}%; you {last.candidate_s * 1e3:.2f} ms, "
+            f"reference {last.reference_s * 1e3:.2f} ms)")
+    if graded:
+        margin = threshold / last.ratio if last.ratio else float("inf")
+        text += f"; threshold {threshold:g}×, margin {margin:.2f}×"
+        if len(measurements) > 1:
+            text += f"; measured {len(measurements)} times: " + ", ".join(f"{m.ratio:.2f}×" for m in measurements)
+    else:
+        text += "; reported, not graded"
+    return {
+        "name": "speed",
+        "description": f"at most {threshold:g}× the reference's time" if graded else "speed, reported only",
+        "status": "passed" if ok else "failed",
+        "message": text,
+        "duration_s": round(_clock() - started, 4),
+        "speed": {"ratio": last.ratio, "threshold": threshold if graded else None, "size": size,
+                  "candidate_s": last.candidate_s, "reference_s": last.reference_s, "spread": last.spread,
+                  "attempts": [m.ratio for m in measurements], "graded": graded},
+    }
 
 
 # Keep the universal property's name importable for reporters.

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.suite import Suite, context, expect, expect_close, expect_tensor
+from grader.timing import Benchmark
 from reference.ops.box_iou import box_iou as reference_box_iou
 from tests.suites.strategies import box_pairs, boxes, dtypes
 
@@ -116,3 +117,37 @@ def empty_inputs(sol, b):
     for first, second in ((b, empty), (empty, b)):
         out = sol.box_iou(first, second)
         expect_tensor(out, what="box_iou with an empty side", dtype=b.dtype, shape=(len(first), len(second)))
+
+
+# --- speed: what kernel tracks are timed on ---------------------------------------------------------
+
+
+def random_boxes(n: int, generator: torch.Generator, dtype=torch.float32) -> torch.Tensor:
+    """Boxes on a 1000×1000 canvas with sides 1–100, the distribution of the benchmarks."""
+    corners = torch.rand(n, 2, generator=generator, dtype=torch.float64) * 1000
+    sides = 1 + torch.rand(n, 2, generator=generator, dtype=torch.float64) * 99
+    return torch.cat([corners, corners + sides], dim=1).to(dtype)
+
+
+def _benchmark_inputs(size: int, generator: torch.Generator):
+    return random_boxes(size, generator), random_boxes(size, generator)
+
+
+def _check_timed_output(out, expected):
+    expect_close(out, expected, what="IoU of a timed run", atol=ATOL, rtol=RTOL)
+
+
+def _fast_box_iou(boxes1, boxes2):
+    from reference import box_iou as compiled_box_iou
+
+    return compiled_box_iou(boxes1, boxes2)
+
+
+suite.benchmark = Benchmark(
+    make_inputs=_benchmark_inputs,
+    check=_check_timed_output,
+    fast_reference=_fast_box_iou,
+    readable_reference=reference_box_iou,
+    unit="IoUs",
+    work=lambda size: float(size * size),
+)

@@ -1,0 +1,1 @@
+"""Known-good solutions in the compiled tracks' formats (Numba, C++ kernel bodies, CUDA kernels)."""
