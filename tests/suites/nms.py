@@ -425,3 +425,38 @@ def single_box(sol, case):
     b, s = b[:1], s[:1]
     expect_equal(kept_list(sol, b, s, t), [0], what="kept indices of a single box")
 
+
+
+# --- speed (graded for the kernel tracks against the compiled reference) ---------------------------
+
+from grader.timing import Benchmark  # noqa: E402 - the benchmark section is self-contained
+from tests.suites.box_iou import random_boxes  # noqa: E402
+
+BENCHMARK_THRESHOLD = 0.5
+
+
+def _benchmark_inputs(size: int, generator: torch.Generator):
+    """N boxes on a 1000×1000 canvas with sides 1–100, uniform float32 scores, threshold 0.5."""
+    b = random_boxes(size, generator)
+    s = torch.rand(size, generator=generator, dtype=torch.float64).to(torch.float32)
+    return b, s, BENCHMARK_THRESHOLD
+
+
+def _check_timed_output(out, expected):
+    expect_tensor(out, what="nms of a timed run", dtype=torch.int64)
+    expect_equal(out.tolist(), expected.tolist(), what="kept indices of a timed run")
+
+
+def _fast_nms(boxes, scores, iou_threshold):
+    from reference import nms as compiled_nms
+
+    return compiled_nms(boxes, scores, iou_threshold)
+
+
+suite.benchmark = Benchmark(
+    make_inputs=_benchmark_inputs,
+    check=_check_timed_output,
+    fast_reference=_fast_nms,
+    readable_reference=reference_nms,
+    unit="boxes",
+)
