@@ -322,8 +322,8 @@ def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate 
     bad = 0
     for challenge in chosen:
         for finding in validate_challenge(root, challenge):
-            mark = "[green]✔[/green]" if finding.ok else "[red]✘[/red]"
-            detail = "" if finding.ok else f" [dim]— {finding.detail}[/dim]"
+            mark = "[yellow]-[/yellow]" if finding.skipped else "[green]✔[/green]" if finding.ok else "[red]✘[/red]"
+            detail = f" [dim]— {finding.skipped}[/dim]" if finding.skipped else "" if finding.ok else f" [dim]— {finding.detail}[/dim]"
             console.print(f"{mark} {challenge.id}: {finding.check}{detail}")
             bad += not finding.ok
     console.print(f"\n[bold]{'all checks passed' if not bad else f'{bad} checks failed'}[/bold]")

@@ -25,6 +25,17 @@ class Finding:
     check: str
     ok: bool
     detail: str = ""
+    skipped: str = ""  # why the check could not run here (a CUDA challenge without a GPU)
+
+
+COMPILED_ONLY = "compiled without errors; no GPU here to run it on"
+
+
+def _compiled_only(challenge: Challenge, result, label: str) -> Finding | None:
+    """A CUDA challenge on a machine without a GPU can only prove that it compiles."""
+    if challenge.track == "cuda" and result.status == "skipped" and result.message == COMPILED_ONLY:
+        return Finding(challenge.id, label, True, result.message, skipped="no GPU: compiled, not run")
+    return None
 
 
 def mutant_dir(root: Path, challenge: Challenge) -> Path:
@@ -63,6 +74,9 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
 
 def check_stub(root: Path, challenge: Challenge) -> Finding:
     result = grade_challenge(challenge, root, challenge.stub_path, profile="quick", seed=0)
+    compiled = _compiled_only(challenge, result, "stub reads not started")
+    if compiled:
+        return compiled
     return Finding(challenge.id, "stub reads not started", result.status == "not_started", f"{result.status} {result.message}")
 
 
@@ -70,6 +84,9 @@ def check_example(root: Path, challenge: Challenge) -> Finding:
     result = grade_challenge(
         challenge, root, challenge.example_path(root), profile=EXAMPLE_PROFILE, seed=EXAMPLE_SEED, trusted=True
     )
+    compiled = _compiled_only(challenge, result, "example solution passes")
+    if compiled:
+        return compiled
     detail = result.message or "; ".join(f"{t.name}: {t.message}" for t in result.failures)
     return Finding(challenge.id, "example solution passes", result.status == "passed", f"{result.status} {detail}")
 
@@ -84,6 +101,9 @@ def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
     # property is run alone, which both proves it catches the mutant and keeps CI fast.
     only = None if prop == INPUTS_UNCHANGED else [prop]
     result = grade_challenge(challenge, root, path, profile="ci", seed=None, only=only)
+    compiled = _compiled_only(challenge, result, label)
+    if compiled:
+        return compiled
     # Only a real "failed" counts: a suite error or a timeout would reject every mutant for nothing.
     named = [t for t in result.failures if t.status == "failed" and (t.name == prop or f"[{prop}]" in t.message)]
     ok = result.status not in ("passed", "skipped") and bool(named)

@@ -27,12 +27,16 @@ def test_parts_present(challenge):
 def test_stub_reads_not_started(challenge):
     finding = check_stub(ROOT, challenge)
     assert finding.ok, finding.detail
+    if finding.skipped:
+        pytest.skip(f"{finding.skipped} (the stub built without errors)")
 
 
 @pytest.mark.parametrize("challenge", CATALOG, ids=_ids)
 def test_example_passes(challenge):
     finding = check_example(ROOT, challenge)
     assert finding.ok, finding.detail
+    if finding.skipped:
+        pytest.skip(f"{finding.skipped} (the example built without errors)")
 
 
 @pytest.mark.parametrize(
@@ -43,3 +47,5 @@ def test_example_passes(challenge):
 def test_known_wrong_solution_rejected(challenge, mutant):
     finding = check_mutant(ROOT, challenge, mutant)
     assert finding.ok, finding.detail
+    if finding.skipped:
+        pytest.skip(finding.skipped)
