@@ -135,6 +135,9 @@ def grade(job: dict, send) -> None:
         send({"token": token, "type": "done", "status": exc.status, "message": str(exc)})
         return
     only = set(job.get("only") or ())
+    memory = job["extra"].get("memory") if getattr(suite, "memory_benchmark", None) is not None else None
+    if memory and "memory" in only:  # measured only after every property passes: --only memory runs them all
+        only = set()
     properties = [
         p for p in suite.properties if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)
     ]
@@ -154,6 +157,10 @@ def grade(job: dict, send) -> None:
     speed = job["extra"].get("speed")
     if speed and suite.benchmark is not None and not only and set(statuses) <= {"passed"}:
         send({"token": token, "type": "test", **run_speed(suite.benchmark, solution, job, speed)})
+    if memory and not only and set(statuses) <= {"passed"}:
+        from grader.memory import run_memory
+
+        send({"token": token, "type": "test", **run_memory(suite.memory_benchmark, solution, job, memory)})
     send({"token": token, "type": "done"})
 
 

@@ -1,11 +1,13 @@
 """Properties of CLIP's symmetric contrastive loss, shared by every clip_loss track."""
 
+import inspect
 import math
 
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grader.memory import MemoryBenchmark
 from grader.suite import Suite, context, expect, expect_close, expect_tensor
 from reference.ops.clip_loss import clip_loss as reference_clip_loss
 from tests.suites.strategies import dtypes
@@ -62,8 +64,24 @@ def expected_loss(image, text, scale):
     return reference_clip_loss(image.double(), text.double(), float(scale))
 
 
+# The chunked track (clip_loss_chunked) has the same function with a trailing chunk_size parameter.
+# Every property's inputs have at most 6 rows, so the suite passes chunk_size=2 wherever the
+# solution takes one: 3 to 6 rows then span 2 or 3 tiles each way, the last one ragged when N is
+# odd. The memory test runs the solution's default chunk_size on thousands of rows.
+PROPERTY_CHUNK_SIZE = 2
+
+
+def chunking(sol) -> dict:
+    """``{"chunk_size": 2}`` when the solution's clip_loss takes a chunk_size, else nothing."""
+    try:
+        parameters = inspect.signature(sol.raw["clip_loss"]).parameters
+    except (KeyError, TypeError, ValueError):
+        return {}
+    return {"chunk_size": PROPERTY_CHUNK_SIZE} if "chunk_size" in parameters else {}
+
+
 def loss_of(sol, image, text, scale, what="clip_loss(image_features, text_features, logit_scale)"):
-    out = sol.clip_loss(image, text, scale)
+    out = sol.clip_loss(image, text, scale, **chunking(sol))
     expect_tensor(out, what=what, shape=())
     return out
 
@@ -240,3 +258,42 @@ def matches_open_clip(sol, dtype):
         out = loss_of(sol, image, text, scale)
         expect_close(out, torch.tensor(value), what=f"the loss at logit_scale {scale:g} (open_clip gives {value:.10g})",
                      atol=ATOL, rtol=RTOL)
+
+
+# --- memory at scale (challenges with a [memory] section: clip_loss_chunked) ----------------------
+# N = 4096 float32 rows of D = 256 features at logit_scale 1/0.07: the naive loss adds about
+# 270 MB (several N×N float32 matrices, 64 MB each), a tiled one with 1024-row tiles about 45 MB.
+
+
+def _memory_inputs(size: int, generator: torch.Generator):
+    image = torch.randn(size, 256, generator=generator)
+    text = torch.randn(size, 256, generator=generator)
+    return image, text, 1 / 0.07
+
+
+def _memory_run(fn, args):
+    image, text, scale = args
+    image = image.detach().requires_grad_(True)
+    text = text.detach().requires_grad_(True)
+    loss = fn(image, text, scale)
+    loss.backward()
+    return [loss.detach(), image.grad, text.grad]
+
+
+def _memory_check(outputs, expected):
+    expect(len(outputs) == 3 and outputs[0].shape == (), "the loss at scale should be a 0-d tensor")
+    expect_close(outputs[0], expected[0], what="the loss at N = 4096", atol=ATOL, rtol=RTOL)
+    for name, got, want in (("image_features", outputs[1], expected[1]), ("text_features", outputs[2], expected[2])):
+        expect(got is not None and got.shape == want.shape, f"the gradient w.r.t. {name} at N = 4096 is missing")
+        error = (got.double() - want.double()).norm().item() / want.double().norm().item()
+        expect(error <= 1e-3, f"the gradient w.r.t. {name} at N = 4096 is off by {error:.3g} of its norm "
+                              "(tolerance 1e-3): do tiles after the first one count?")
+
+
+suite.memory_benchmark = MemoryBenchmark(
+    function="clip_loss",
+    make_inputs=_memory_inputs,
+    run=_memory_run,
+    check=_memory_check,
+    reference=reference_clip_loss,
+)
