@@ -309,6 +309,46 @@ def watch(
 
 
 @app.command()
+def bench(
+    challenge_id: str,
+    solution: Optional[Path] = typer.Option(None, "--solution", help="Time this file instead of your solution."),
+    sizes: List[int] = typer.Option(None, "--size", help="Input sizes (repeatable); default: the challenge's."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the scaling to this PNG (matplotlib)."),
+) -> None:
+    """Time your solution against the reference across input sizes."""
+    from rich.table import Table
+
+    from grader.running import grade_challenge
+
+    root, challenge = _one(challenge_id)
+    chosen = sizes or challenge.extra.get("speed", {}).get("sizes")
+    if not chosen:
+        raise _fail_usage(f"{challenge.id} has no [speed] sizes in its challenge.toml; pass --size N")
+    path = _solution_for(challenge, solution, many=False)
+    result = grade_challenge(challenge, root, path, profile="quick", seed=0, bench_sizes=sorted(chosen),
+                             time_limit_s=challenge.time_limit_s * 5)
+    if not result.speed or "bench" not in result.speed:
+        console.print(f"[red]could not time {challenge.id}:[/red] {result.status} {result.message}")
+        raise typer.Exit(1)
+    rows = result.speed["bench"]
+    table = Table(title=f"{challenge.id}: your solution against the reference ({challenge.track} track)")
+    for column in ("size", "you", "reference", "ratio", "spread", f"throughput ({rows[0]['unit']}/s)"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(str(row["size"]), f"{row['candidate_s'] * 1e3:.3f} ms", f"{row['reference_s'] * 1e3:.3f} ms",
+                      f"{row['ratio']:.2f}×", f"±{row['spread'] * 50:.0f}%", f"{row['throughput']:.3g}")
+    console.print(table)
+    threshold = challenge.extra.get("speed", {}).get("threshold")
+    if threshold and challenge.extra.get("speed", {}).get("graded"):
+        console.print(f"[dim]graded at size {max(chosen)}: at most {threshold}× the reference's time[/dim]")
+    if plot:
+        from grader.plotting import plot_scaling
+
+        plot_scaling(rows, challenge.id, plot)
+        console.print(f"wrote {plot}")
+
+
+@app.command()
 def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate (all when none given).")) -> None:
     """For authors: check challenges the way CI does (parts present, stub unsolved, example passing,
     every known-wrong solution rejected by the property it names)."""

@@ -62,6 +62,7 @@ def grade_challenge(
     only: list[str] | None = None,
     trusted: bool = False,
     time_limit_s: float | None = None,
+    bench_sizes: list[int] | None = None,
 ) -> ChallengeResult:
     if challenge.track in ("cpp", "cuda"):
         prepared = _build(challenge, root, solution)
@@ -94,6 +95,8 @@ def grade_challenge(
         "module": module,
         "exports": list(challenge.extra.get("exports", ())),
         "gpu": gpu_present(),
+        "mode": "bench" if bench_sizes else "check",
+        "sizes": bench_sizes or [],
     }
     ctx = _ctx()
     receive, send = ctx.Pipe(duplex=False)
@@ -155,6 +158,9 @@ def grade_challenge(
                 f"the solution's process exited with status {code} before grading finished "
                 "(does the solution call sys.exit, os._exit or quit?)"
             )
+    elif "bench" in done:
+        result.status = "passed"
+        result.speed = {"bench": done["bench"]}
     elif done.get("status"):
         result.status = done["status"]
         result.message = done.get("message", "")

@@ -134,6 +134,9 @@ def grade(job: dict, send) -> None:
     except LoadError as exc:
         send({"token": token, "type": "done", "status": exc.status, "message": str(exc)})
         return
+    if job.get("mode") == "bench":
+        send({"token": token, "type": "done", "bench": run_bench(suite, solution, job)})
+        return
     only = set(job.get("only") or ())
     memory = job["extra"].get("memory") if getattr(suite, "memory_benchmark", None) is not None else None
     if memory and "memory" in only:  # measured only after every property passes: --only memory runs them all
@@ -209,3 +212,24 @@ def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
 
 # Keep the universal property's name importable for reporters.
 __all__ = ["grade", "INPUTS_UNCHANGED"]
+
+
+def run_bench(suite, solution: Solution, job: dict) -> list[dict]:
+    """Time the solution and the reference at every size of the challenge's speed section."""
+    import torch
+
+    from grader.timing import measure
+
+    if suite.benchmark is None:
+        raise ValueError(f"the {suite.name} suite declares no benchmark")
+    torch.set_num_threads(os.cpu_count() or 1)
+    name = next(iter(solution.raw))
+    reference = suite.benchmark.reference_for(job["track"])
+    rows = []
+    for size in job["sizes"]:
+        m = measure(solution.raw[name], reference, suite.benchmark, size, seed=job.get("seed") or 0)
+        work = suite.benchmark.work(size)
+        rows.append({"size": size, "candidate_s": m.candidate_s, "reference_s": m.reference_s, "ratio": m.ratio,
+                     "spread": m.spread, "repeats": m.repeats, "throughput": work / m.candidate_s if m.candidate_s else 0.0,
+                     "unit": suite.benchmark.unit})
+    return rows
