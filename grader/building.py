@@ -39,7 +39,7 @@ def module_name(challenge: Challenge) -> str:
 
 
 def _build_dir(root: Path, challenge: Challenge, solution: Path) -> Path:
-    key = hashlib.sha1(str(solution.resolve()).encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{solution.resolve()}\n{harness_path(challenge)}".encode()).hexdigest()[:12]
     return root / ".grader" / "build" / challenge.id / key
 
 
@@ -69,6 +69,8 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
         raise BuildError("cmake not found: compiled tracks need CMake (pip install cmake)")
     import pybind11
 
+    if not harness_path(challenge).is_file():
+        raise BuildError(f"{challenge.id} has no {harness_path(challenge).name}: the challenge is incomplete")
     solution = solution.resolve()
     build_dir = _build_dir(root, challenge, solution)
     build_dir.mkdir(parents=True, exist_ok=True)

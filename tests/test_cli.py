@@ -126,3 +126,12 @@ def test_list_remembers_last_verdict(checkout):
     assert "passed" in listed
     solution.write_text(solution.read_text() + "\n# edited\n")
     assert "edited, not checked" in grader("list", cwd=checkout).stdout
+
+
+def test_bench_prints_table_and_plot(checkout, tmp_path):
+    plot = tmp_path / "scaling.png"
+    out = grader("bench", "box_iou_numba", "--solution", str(ROOT / "reference" / "kernels" / "box_iou_numba.py"),
+                 "--size", "100", "--size", "300", "--plot", str(plot), cwd=checkout, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "ratio" in out.stdout and "300" in out.stdout
+    assert plot.stat().st_size > 1000
