@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 _clock = time.perf_counter
-_sync: Callable[[], None] = lambda: None  # replaced by a CUDA synchronize when timing on a GPU
+L2_FLUSH_BYTES = 256 * 1024 * 1024  # larger than any GPU's L2 (an H100/H200 has 50 MB)
 
 
 @dataclass
@@ -45,27 +45,52 @@ class Benchmark:
         return self.readable_reference if track == "python" else self.fast_reference
 
 
+def _on_gpu(args: tuple) -> bool:
+    import torch
+
+    return any(isinstance(a, torch.Tensor) and a.is_cuda for a in args)
+
+
 def _one(fn: Callable, args: tuple) -> tuple[float, object]:
-    _sync()
-    start = _clock()
+    """Wall time on the CPU; on a GPU, CUDA events around the call after flushing the L2 cache,
+    so neither side profits from data the other left in cache."""
+    if not _on_gpu(args):
+        start = _clock()
+        out = fn(*args)
+        return _clock() - start, out
+    import torch
+
+    flush = torch.empty(L2_FLUSH_BYTES, dtype=torch.uint8, device="cuda")
+    flush.zero_()
+    begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    torch.cuda.synchronize()
+    begin.record()
     out = fn(*args)
-    _sync()
-    return _clock() - start, out
+    end.record()
+    torch.cuda.synchronize()
+    return begin.elapsed_time(end) / 1e3, out
 
 
-def measure(candidate: Callable, reference: Callable, bench: Benchmark, size: int, *, seed: int,
+def _inputs(bench: Benchmark, size: int, generator, device: str) -> tuple:
+    import torch
+
+    args = bench.make_inputs(size, generator)
+    return tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in args)
+
+
+def measure(candidate: Callable, reference: Callable, bench: Benchmark, size: int, *, seed: int, device: str = "cpu",
             min_repeats: int = 5, max_repeats: int = 25, budget_s: float = 4.0) -> Measurement:
     import torch
 
     generator = torch.Generator().manual_seed(seed)
     for _ in range(2):  # warm-up: JIT compilation, page faults, thread-pool start
-        args = bench.make_inputs(size, generator)
+        args = _inputs(bench, size, generator, device)
         candidate(*args)
         reference(*args)
     cand_times, ref_times = [], []
     started = _clock()
     for repeat in range(max_repeats):
-        args = bench.make_inputs(size, generator)
+        args = _inputs(bench, size, generator, device)
         if repeat % 2 == 0:
             t_cand, out = _one(candidate, args)
             t_ref, expected = _one(reference, args)
@@ -90,12 +115,12 @@ def measure(candidate: Callable, reference: Callable, bench: Benchmark, size: in
 
 
 def grade_speed(candidate: Callable, reference: Callable, bench: Benchmark, size: int, threshold: float,
-                *, seed: int, attempts: int = 3) -> tuple[bool, list[Measurement]]:
+                *, seed: int, device: str = "cpu", attempts: int = 3) -> tuple[bool, list[Measurement]]:
     """Pass when a measurement's ratio is within the threshold; a miss is re-measured before it
     counts, so a correct solution near the threshold does not flip on noise."""
     measurements = []
     for attempt in range(attempts):
-        m = measure(candidate, reference, bench, size, seed=seed + attempt)
+        m = measure(candidate, reference, bench, size, seed=seed + attempt, device=device)
         measurements.append(m)
         if m.ratio <= threshold:
             return True, measurements

@@ -167,6 +167,11 @@ def grade(job: dict, send) -> None:
     send({"token": token, "type": "done"})
 
 
+def _timing_device(job: dict) -> str:
+    """CUDA challenges are timed on device-resident inputs against the CUDA reference."""
+    return "cuda" if job["track"] == "cuda" and job.get("gpu") else "cpu"
+
+
 def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
     """The "speed" test: graded against the threshold for kernel tracks, reported for python."""
     import torch
@@ -182,7 +187,7 @@ def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
     started = _clock()
     try:
         ok, measurements = grade_speed(solution.raw[name], benchmark.reference_for(job["track"]), benchmark, size,
-                                       threshold if graded else float("inf"), seed=seed)
+                                       threshold if graded else float("inf"), seed=seed, device=_timing_device(job))
     except BaseException as exc:  # noqa: BLE001 - a timed run that fails its check is a failure like any other
         status, message = _describe_failure(exc, "speed")
         return {"name": "speed", "description": "timed runs are correct and fast enough", "status": status,
@@ -227,7 +232,8 @@ def run_bench(suite, solution: Solution, job: dict) -> list[dict]:
     reference = suite.benchmark.reference_for(job["track"])
     rows = []
     for size in job["sizes"]:
-        m = measure(solution.raw[name], reference, suite.benchmark, size, seed=job.get("seed") or 0)
+        m = measure(solution.raw[name], reference, suite.benchmark, size, seed=job.get("seed") or 0,
+                    device=_timing_device(job))
         work = suite.benchmark.work(size)
         rows.append({"size": size, "candidate_s": m.candidate_s, "reference_s": m.reference_s, "ratio": m.ratio,
                      "spread": m.spread, "repeats": m.repeats, "throughput": work / m.candidate_s if m.candidate_s else 0.0,

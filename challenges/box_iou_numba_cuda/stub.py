@@ -4,6 +4,7 @@ Write the body of ``box_iou_kernel``. ``box_iou`` below is provided: it copies t
 device, launches your kernel on a 2D grid of 16x16 blocks and copies the result back.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -19,6 +20,9 @@ def box_iou(boxes1, boxes2):
     """Provided launcher: (N, 4) and (M, 4) float arrays in, (N, M) array of the same dtype out."""
     n, m = boxes1.shape[0], boxes2.shape[0]
     out = np.zeros((n, m), dtype=boxes1.dtype)
+    if "NotImplementedError" in inspect.getsource(box_iou_kernel):
+        # A real GPU drops exceptions raised in kernels: say "not started" before launching.
+        raise NotImplementedError("box_iou_kernel is not written yet")
     kernel = cuda.jit(box_iou_kernel)
     threads = (16, 16)
     blocks = (max(1, math.ceil(m / 16)), max(1, math.ceil(n / 16)))  # one block even when empty

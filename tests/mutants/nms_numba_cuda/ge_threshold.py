@@ -3,6 +3,7 @@
 Breaks: iou_equal_to_threshold_is_kept
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -45,6 +46,9 @@ def nms(boxes, scores, iou_threshold):
     words = max(1, math.ceil(n / 64))
     mask = np.zeros((n, words), dtype=np.uint64)
     threshold = boxes.dtype.type(iou_threshold)  # compared in the boxes' dtype, like the reference
+    if "NotImplementedError" in inspect.getsource(nms_mask_kernel):
+        # A real GPU drops exceptions raised in kernels: say "not started" before launching.
+        raise NotImplementedError("nms_mask_kernel is not written yet")
     kernel = cuda.jit(nms_mask_kernel)
     device_mask = cuda.to_device(mask)
     # One block even when empty, so that an unwritten kernel is always called.
