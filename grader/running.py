@@ -33,8 +33,14 @@ def _ctx():
 
 
 def _child(job: dict, conn) -> None:
+    from multiprocessing import resource_tracker
+
     from grader.worker import grade
 
+    # Libraries the solution imports (numba's parallel backend) create named semaphores; a worker
+    # that is killed cannot release them, and the shared tracker would print "leaked semaphore"
+    # warnings into the candidate's report at exit. The worker's semaphores die with it.
+    resource_tracker.register = resource_tracker.unregister = lambda name, rtype: None
     grade(job, conn.send)
     conn.close()
 
