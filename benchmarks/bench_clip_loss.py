@@ -8,13 +8,18 @@ caches or high-water mark). There, seeded float32 features (N, D) and logit_scal
 a small warm-up call loads the kernels, the peak resident set is reset (writing "5" to
 /proc/self/clear_refs resets VmHWM to the current VmRSS), and one timed forward + backward runs;
 its extra peak memory is VmHWM after minus VmRSS before. Further repeats are timed only; the time
-printed is the fastest. Both variants' loss and gradients are checked to agree.
+printed is the fastest. Both variants' loss and gradients are checked to agree. Each variant also
+prints the CPU seconds of its fastest run and the 1-minute load average when it ends: on a machine
+shared with other jobs, a process whose thread pool loses a core waits at every parallel op, and
+the tiled loss runs many more (smaller) ops than the naive one, so its wall time suffers more.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -26,6 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def _status_kb(field: str) -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _variant(name: str, n: int, d: int, chunk_size: int, repeats: int, out: str) -> None:
@@ -51,19 +61,21 @@ def _variant(name: str, n: int, d: int, chunk_size: int, repeats: int, out: str)
     step(torch.randn(64, d, generator=generator), torch.randn(64, d, generator=generator))  # warm-up
     image = torch.randn(n, d, generator=generator)
     text = torch.randn(n, d, generator=generator)
-    times = []
+    times, cpu_times = [], []
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")
     before_kb = _status_kb("VmRSS")
     for repeat in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _cpu_s()
         loss, grad_image, grad_text = step(image, text)
         times.append(time.perf_counter() - start)
+        cpu_times.append(_cpu_s() - start_cpu)
         if repeat == 0:
             peak_kb = _status_kb("VmHWM")
             torch.save({"loss": loss, "grad_image": grad_image, "grad_text": grad_text}, out)
         del loss, grad_image, grad_text
     print(json.dumps({"extra_peak_mb": (peak_kb - before_kb) / 1024, "time_s": min(times), "times_s": times,
+                      "cpu_s": cpu_times[times.index(min(times))], "load": os.getloadavg()[0],
                       "threads": torch.get_num_threads()}))
 
 
@@ -101,7 +113,7 @@ def main() -> None:
           f"{naive['threads']} threads, each variant in a fresh process")
     for name, r in (("naive", naive), ("chunked", chunked)):
         print(f"  {name:8s} extra peak {r['extra_peak_mb']:9.1f} MB   time {r['time_s']:7.2f} s  "
-              f"(runs: {', '.join(f'{t:.2f}' for t in r['times_s'])})")
+              f"(runs: {', '.join(f'{t:.2f}' for t in r['times_s'])}; CPU {r['cpu_s']:.2f} s, load {r['load']:.1f})")
     print(f"  memory ratio chunked/naive {chunked['extra_peak_mb'] / naive['extra_peak_mb']:.4f}   "
           f"time ratio chunked/naive {chunked['time_s'] / naive['time_s']:.2f}")
 
