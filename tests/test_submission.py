@@ -133,9 +133,13 @@ def test_ci_writes_every_result_and_edits_make_it_unofficial(tmp_path):
 
 def test_track_filter_and_usage(tmp_path):
     checkout = copy_checkout(tmp_path / "checkout", names=("challenges", "grader", "reference", "tests"))
-    out = grader("check", "--track", "cuda", "--json", str(tmp_path / "r.json"), cwd=tmp_path, env_root=checkout)
+    out = grader("check", "box_iou", "--track", "cuda", "--json", str(tmp_path / "r.json"), cwd=tmp_path, env_root=checkout)
     assert out.returncode == 0 and "no selected challenge is on track cuda" in out.stdout
     assert json.loads((tmp_path / "r.json").read_text())["challenges"] == []
+    out = grader("check", "box_iou", "box_iou_cpp", "--track", "python", "--json", str(tmp_path / "p.json"),
+                 cwd=tmp_path, env_root=checkout)
+    assert out.returncode == 1  # the box_iou stub: not started
+    assert [c["id"] for c in json.loads((tmp_path / "p.json").read_text())["challenges"]] == ["box_iou"]
     assert grader("check", "--track", "fortran", cwd=tmp_path, env_root=checkout).returncode == 2
     assert grader("check", "--ci", "--profile", "quick", cwd=tmp_path, env_root=checkout).returncode == 2
 
