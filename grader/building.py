@@ -59,6 +59,16 @@ def compiler_errors(output: str, solution: Path) -> str:
     return "compile error:\n" + "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
 
 
+def _cuda_architectures(challenge: Challenge) -> list[str]:
+    """The GPU in this machine; without one the code only needs to compile, so PTX for one
+    architecture catches every compile error at a quarter of the build time."""
+    if challenge.track != "cuda":
+        return []
+    from grader.availability import gpu_present
+
+    return [f"-DCMAKE_CUDA_ARCHITECTURES={'native' if gpu_present() else '90-virtual'}"]
+
+
 def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
 
@@ -82,6 +92,7 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
                 f"-DPython_EXECUTABLE={sys.executable}", f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
                 f"-DCVG_MODULE={name}", f"-DCVG_HARNESS={harness_path(challenge)}", f"-DCVG_SOLUTION={solution}",
                 f"-DCVG_INCLUDE={TEMPLATES}", f"-DCVG_WITH_CUDA={'ON' if challenge.track == 'cuda' else 'OFF'}",
+                *_cuda_architectures(challenge),
             ],
             build_dir,
         )

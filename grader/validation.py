@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.availability import gpu_present
 from grader.catalog import SOLUTION_SUFFIX, Challenge
 from grader.running import grade_challenge
 from grader.suite import INPUTS_UNCHANGED
@@ -99,6 +100,9 @@ def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
         return Finding(challenge.id, label, False, f"{path} has no 'Breaks: <property>' line in its docstring")
     # The universal inputs_unchanged check fires inside whichever property calls first; any other
     # property is run alone, which both proves it catches the mutant and keeps CI fast.
+    if challenge.track == "cuda" and not gpu_present():
+        # A known-wrong kernel can only be told apart by running it; compiling it proves nothing.
+        return Finding(challenge.id, label, True, "not run", skipped="no GPU: known-wrong kernel not run")
     only = None if prop == INPUTS_UNCHANGED else [prop]
     result = grade_challenge(challenge, root, path, profile="ci", seed=None, only=only)
     compiled = _compiled_only(challenge, result, label)
