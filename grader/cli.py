@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import shlex
@@ -90,29 +91,47 @@ def run_checks(
     trusted: bool = False,
     quiet: bool = False,
     verbose: bool = False,
+    jobs: int = 1,
 ) -> RunResult:
-    from grader.running import grade_challenge
+    from concurrent.futures import ThreadPoolExecutor
 
-    results = []
-    for challenge in challenges:
+    from grader.running import grade_challenge, start_workers
+
+    paths = {c.id: _solution_for(c, solution, many=len(challenges) > 1) for c in challenges}
+
+    def grade(challenge: Challenge) -> ChallengeResult:
         reason = skip_reason(challenge.track)
-        path = _solution_for(challenge, solution, many=len(challenges) > 1)
         if reason:
-            result = ChallengeResult(id=challenge.id, status="skipped", message=reason, title=challenge.title,
-                                     track=challenge.track, solution=str(path), points=challenge.points)
-        else:
-            result = grade_challenge(challenge, root, path, profile=profile, seed=seed, only=only, trusted=trusted)
-            result.replay = {
-                t.name: _replay(challenge, t.name, profile, seed, solution)
-                for t in result.tests
-                if t.status not in ("passed", "skipped")
-            }
-            if solution is None:
-                state.record(root, challenge, result.status, path)
-        results.append(result)
+            return ChallengeResult(id=challenge.id, status="skipped", message=reason, title=challenge.title,
+                                   track=challenge.track, solution=str(paths[challenge.id]), points=challenge.points)
+        result = grade_challenge(challenge, root, paths[challenge.id], profile=profile, seed=seed, only=only,
+                                 trusted=trusted)
+        result.replay = {
+            t.name: _replay(challenge, t.name, profile, seed, solution)
+            for t in result.tests
+            if t.status not in ("passed", "skipped")
+        }
+        return result
+
+    # Challenges graded on speed or memory run alone, after the others, so no neighbour skews them.
+    timed = [c for c in challenges if c.extra.get("speed") or c.extra.get("memory")]
+    untimed = [c for c in challenges if c not in timed]
+    start_workers()
+    results = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for challenge, result in zip(untimed, pool.map(grade, untimed)):
+            results[challenge.id] = result
+            if not quiet:
+                print_challenge(console, result, verbose=verbose)
+    for challenge in timed:
+        results[challenge.id] = grade(challenge)
         if not quiet:
-            print_challenge(console, result, verbose=verbose)
-    return RunResult(challenges=results, profile=profile, seed=seed)
+            print_challenge(console, results[challenge.id], verbose=verbose)
+    if solution is None:
+        for challenge in challenges:
+            if results[challenge.id].status != "skipped":
+                state.record(root, challenge, results[challenge.id].status, paths[challenge.id])
+    return RunResult(challenges=[results[c.id] for c in challenges], profile=profile, seed=seed)
 
 
 @app.command("list")
@@ -149,6 +168,7 @@ def check(
     results_dir: Path = typer.Option(Path("results"), "--results-dir", help="Where --ci writes its results files."),
     notes: List[str] = typer.Option(None, "--note", hidden=True, help="A line for the summary (used by grade-fork)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
     """Run the property suites of the named challenges."""
     from grader import exports, manifest
@@ -182,7 +202,7 @@ def check(
             console.print(f"no selected challenge is on track {', '.join(track)}")
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
-    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose)
+    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs)
     run.notes += list(notes or ())
     tampered = manifest.verify(root)
     if tampered:

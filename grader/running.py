@@ -32,6 +32,14 @@ def _ctx():
     return _context
 
 
+def start_workers() -> None:
+    """Start the fork server (and its imports) once, before threads start grading in parallel."""
+    from multiprocessing import forkserver
+
+    _ctx()
+    forkserver.ensure_running()
+
+
 def _child(job: dict, conn) -> None:
     from multiprocessing import resource_tracker
 

@@ -135,3 +135,20 @@ def test_bench_prints_table_and_plot(checkout, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "ratio" in out.stdout and "300" in out.stdout
     assert plot.stat().st_size > 1000
+
+
+def test_parallel_check_keeps_catalog_order(checkout, tmp_path):
+    folder = tmp_path / "solutions"
+    folder.mkdir()
+    shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", folder / "box_iou.py")
+    shutil.copyfile(MUTANTS / "no_clamp.py", folder / "box_iou_numba.py")  # uses torch, which the Numba track forbids
+    out = grader("check", "box_iou_numba", "box_iou", "anchors", "--solution", str(folder), "--jobs", "2",
+                 "--json", str(tmp_path / "r.json"), cwd=checkout)
+    assert out.returncode == 2  # anchors has no file in the folder: a usage error before anything runs
+    shutil.copyfile(checkout / "challenges" / "anchors" / "stub.py", folder / "anchors.py")
+    out = grader("check", "box_iou_numba", "box_iou", "anchors", "--solution", str(folder), "--jobs", "2",
+                 "--json", str(tmp_path / "r.json"), cwd=checkout)
+    results = json.loads((tmp_path / "r.json").read_text())["challenges"]
+    assert [(c["id"], c["status"]) for c in results] == [("box_iou", "passed"), ("box_iou_numba", "forbidden"),
+                                                         ("anchors", "not_started")]
+    assert out.returncode == 1
