@@ -145,7 +145,7 @@ def list_challenges() -> None:
         status = "skipped" if reason else state.known_status(root, challenge, known)
         rows.append((challenge, status, reason or ""))
     passing = sum(status == "passed" for _, status, _ in rows)
-    console.print(catalog_table(rows, f"{passing} of {len(rows)} passing"))
+    console.print(catalog_table(rows, f"{passing} of {len(rows)} passing", console.width))
 
 
 CI_FILES = {"json": "cv-grader.json", "junit": "junit.xml", "gradescope": "results.json", "badge": "badge.json", "summary": "summary.md"}

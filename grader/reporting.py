@@ -90,12 +90,18 @@ def print_summary(console: Console, run: RunResult) -> None:
         console.print(f"[magenta]{escape(note)}[/magenta]")
 
 
-def catalog_table(rows: list[tuple], summary: str) -> Table:
-    table = Table(title="cv-grader challenges", caption=summary, show_lines=False)
-    for column in ("id", "status", "track", "difficulty", "area"):
+def catalog_table(rows: list[tuple], summary: str, width: int) -> Table:
+    """The catalog; the title column only where the terminal is wide enough to keep rows on one line."""
+    from rich import box
+
+    with_title = width >= 120
+    table = Table(title="cv-grader challenges", caption=summary, box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "status", "track", "level", "area"):
         table.add_column(column, no_wrap=True)
-    table.add_column("title")
+    if with_title:
+        table.add_column("title")
     for challenge, status, reason in rows:
         text = status_text(status) + (f" [dim]({escape(reason)})[/dim]" if reason else "")
-        table.add_row(challenge.id, text, challenge.track, challenge.difficulty, challenge.area, challenge.title)
+        cells = [challenge.id, text, challenge.track, challenge.difficulty, challenge.area]
+        table.add_row(*cells, *([challenge.title] if with_title else []))
     return table
