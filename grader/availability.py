@@ -15,6 +15,8 @@ def skip_reason(track: str) -> str | None:
     """Why a track cannot be graded on this machine, or None when it can."""
     if track in ("numba", "numba-cuda") and importlib.util.find_spec("numba") is None:
         return "numba is not installed (pip install numba)"
+    if track in ("cpp", "cuda") and shutil.which("cmake") is None:
+        return "cmake not found: compiled tracks need CMake 3.24 or newer (pip install cmake)"
     if track == "cpp" and shutil.which("c++") is None and shutil.which("g++") is None:
         return "no C++ compiler found"
     if track == "cuda" and shutil.which("nvcc") is None:
