@@ -202,6 +202,18 @@ def matches_reference(sol, case):
     expect_equal(keep, reference_nms(b, s, t).tolist(), what="kept indices")
 
 
+@suite.property(
+    "returns the reference's indices beyond one 64-box block (65 to 150 boxes): kernels that split "
+    "the suppression mask into 64-bit words must join the words correctly"
+)
+@given(case=nms_cases(min_n=65, max_n=150))
+def many_boxes_match_reference(sol, case):
+    b, s, t = case
+    context(boxes=len(b), iou_threshold=t)
+    keep = kept_list(sol, b, s, t)
+    expect_equal(keep, reference_nms(b, s, t).tolist(), what="kept indices")
+
+
 # --- worked example and fixed values ---------------------------------------------------------------
 
 
