@@ -27,10 +27,6 @@ def status_text(status: str) -> str:
     return f"[{color}]{label}[/{color}]"
 
 
-def replay_command(result: ChallengeResult, test: str) -> str:
-    return result.replay.get(test, "")
-
-
 def print_challenge(console: Console, result: ChallengeResult, verbose: bool = False) -> None:
     passed = sum(t.status == "passed" for t in result.tests)
     counts = f"{passed}/{len(result.tests)} properties" if result.tests else ""
@@ -59,7 +55,7 @@ def print_challenge(console: Console, result: ChallengeResult, verbose: bool = F
         console.print(f"      {escape(test.message)}")
         for line in test.example[-8:]:
             console.print(f"      [dim]{escape(line)}[/dim]")
-        command = replay_command(result, test.name)
+        command = result.replay.get(test.name, "")
         if command:
             console.print(f"      [cyan]replay:[/cyan] {escape(command)}")
     hidden = len(result.failures) - shown - sum(t.status == "not_started" for t in result.tests)

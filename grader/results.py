@@ -11,7 +11,6 @@ from xml.etree import ElementTree
 from grader import __version__
 
 SCHEMA = 1
-STATUSES = ("passed", "failed", "not_started", "error", "timeout", "crashed", "skipped", "forbidden")
 
 
 @dataclass

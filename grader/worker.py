@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.loading import LoadError, load_python
 from grader.profiles import hypothesis_settings
-from grader.suite import INPUTS_UNCHANGED, CandidateAborted, CandidateRaised, NotStarted, PropertyFailure, Solution
+from grader.suite import CandidateAborted, CandidateRaised, NotStarted, PropertyFailure, Solution
 
 _clock = time.perf_counter  # held before any solution code runs, so patching time changes nothing
 
@@ -214,9 +214,6 @@ def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
                   "attempts": [m.ratio for m in measurements], "graded": graded},
     }
 
-
-# Keep the universal property's name importable for reporters.
-__all__ = ["grade", "INPUTS_UNCHANGED"]
 
 
 def run_bench(suite, solution: Solution, job: dict) -> list[dict]:

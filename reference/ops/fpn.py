@@ -1,7 +1,6 @@
 """Readable reference for the top-down pathway of a Feature Pyramid Network (torchvision's
 FeaturePyramidNetwork without extra blocks)."""
 
-import torch
 import torch.nn.functional as F
 
 

@@ -1,7 +1,5 @@
 """Properties of COCO-style detection mAP (pycocotools' COCOeval: bbox, no crowd, area "all")."""
 
-import math
-
 import torch
 from hypothesis import given
 from hypothesis import strategies as st

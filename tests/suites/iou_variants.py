@@ -1,7 +1,5 @@
 """Properties of GIoU, DIoU and CIoU (pairwise, as torchvision.ops defines them)."""
 
-import math
-
 import torch
 from hypothesis import given
 from hypothesis import strategies as st

@@ -1,9 +1,6 @@
 """Properties of YOLO letterbox preprocessing and of mapping boxes back, shared by every letterbox track."""
 
-import math
-
 import torch
-import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
 

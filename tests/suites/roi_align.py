@@ -6,7 +6,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from grader.suite import Suite, context, expect, expect_close, expect_tensor, fail
+from grader.suite import Suite, context, expect_close, expect_tensor, fail
 from reference.ops.roi_align import roi_align as reference_roi_align
 from tests.suites.strategies import dtypes
 
