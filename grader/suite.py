@@ -78,6 +78,7 @@ class Suite:
     name: str
     properties: list[Property] = field(default_factory=list)
     benchmark: Any = None  # a grader.timing.Benchmark when the op is graded or reported on speed
+    memory_benchmark: Any = None  # a grader.memory declaration when the op is graded on peak memory
 
     def property(self, description: str, *, tracks: tuple[str, ...] | None = None):
         """Register a property; its id is the function's name, ``description`` says it in plain words."""

@@ -137,10 +137,11 @@ def grade(job: dict, send) -> None:
     if job.get("mode") == "bench":
         send({"token": token, "type": "done", "bench": run_bench(suite, solution, job)})
         return
-    only = set(job.get("only") or ())
-    memory = job["extra"].get("memory") if getattr(suite, "memory_benchmark", None) is not None else None
-    if memory and "memory" in only:  # measured only after every property passes: --only memory runs them all
-        only = set()
+    requested = set(job.get("only") or ())
+    # Speed and memory are measured only once every property passes, so asking for one of them
+    # (a replay command does) runs all the properties and then just that measurement.
+    measurements = requested & set(MEASUREMENTS)
+    only = set() if measurements else requested
     properties = [
         p for p in suite.properties if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)
     ]
@@ -157,14 +158,21 @@ def grade(job: dict, send) -> None:
         if result["status"] == "error":  # exhausted memory or exited: later properties would only repeat it
             send({"token": token, "type": "done", "status": "error", "message": result["message"]})
             return
-    speed = job["extra"].get("speed")
-    if speed and suite.benchmark is not None and not only and set(statuses) <= {"passed"}:
-        send({"token": token, "type": "test", **run_speed(suite.benchmark, solution, job, speed)})
-    if memory and not only and set(statuses) <= {"passed"}:
+    ready = set(statuses) <= {"passed"}
+
+    def wanted(name: str) -> bool:
+        return ready and (name in measurements if requested else True) and bool(job["extra"].get(name))
+
+    if wanted("speed") and suite.benchmark is not None:
+        send({"token": token, "type": "test", **run_speed(suite.benchmark, solution, job, job["extra"]["speed"])})
+    if wanted("memory") and suite.memory_benchmark is not None:
         from grader.memory import run_memory
 
-        send({"token": token, "type": "test", **run_memory(suite.memory_benchmark, solution, job, memory)})
+        send({"token": token, "type": "test", **run_memory(suite.memory_benchmark, solution, job, job["extra"]["memory"])})
     send({"token": token, "type": "done"})
+
+
+MEASUREMENTS = ("speed", "memory")
 
 
 def _timing_device(job: dict) -> str:

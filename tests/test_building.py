@@ -57,3 +57,11 @@ def test_build_error_when_harness_missing(tmp_path):
     broken = CATALOG["box_iou_cpp"].__class__(**{**CATALOG["box_iou_cpp"].__dict__, "folder": tmp_path})
     with pytest.raises(BuildError):
         build(ROOT, broken, ROOT / "reference" / "kernels" / "box_iou_cpp.cpp")
+
+
+def test_replaying_speed_runs_the_properties_then_the_measurement():
+    """A failed speed test's replay command says --only speed; it must measure, not refuse."""
+    result = grade_challenge(CATALOG["box_iou_cpp"], ROOT, ROOT / "reference" / "kernels" / "box_iou_cpp.cpp",
+                             only=["speed"], seed=1)
+    names = [t.name for t in result.tests]
+    assert result.status == "passed" and names[-1] == "speed" and "matches_reference" in names, names
