@@ -49,8 +49,12 @@ def _catalog() -> tuple[Path, list[Challenge]]:
 
 def _one(challenge_id: str) -> tuple[Path, Challenge]:
     root, catalog = _catalog()
+    return root, _select(catalog, [challenge_id])[0]
+
+
+def _select(catalog: list[Challenge], ids: Optional[list[str]]) -> list[Challenge]:
     try:
-        return root, select(catalog, [challenge_id])[0]
+        return select(catalog, ids)
     except CatalogError as exc:
         raise _fail_usage(str(exc)) from None
 
@@ -192,10 +196,7 @@ def check(
     if unknown_tracks:
         raise _fail_usage(f"unknown track(s) {', '.join(unknown_tracks)}; expected one of {', '.join(TRACKS)}")
     root, catalog = _catalog()
-    try:
-        chosen = select(catalog, ids)
-    except CatalogError as exc:
-        raise _fail_usage(str(exc)) from None
+    chosen = _select(catalog, ids)
     if track:
         chosen = [c for c in chosen if c.track in track]
         if not chosen:
@@ -315,10 +316,7 @@ def watch(
     from grader.watching import watch_and_check
 
     root, catalog = _catalog()
-    try:
-        chosen = select(catalog, ids)
-    except CatalogError as exc:
-        raise _fail_usage(str(exc)) from None
+    chosen = _select(catalog, ids)
 
     def recheck(changed: list[Challenge]) -> None:
         console.rule(time.strftime("%H:%M:%S"))
@@ -375,10 +373,7 @@ def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate 
     from grader.validation import validate as validate_challenge
 
     root, catalog = _catalog()
-    try:
-        chosen = select(catalog, ids)
-    except CatalogError as exc:
-        raise _fail_usage(str(exc)) from None
+    chosen = _select(catalog, ids)
     bad = 0
     for challenge in chosen:
         for finding in validate_challenge(root, challenge):
