@@ -47,10 +47,10 @@ def numpy_adapter(fn: Callable) -> Callable:
     return call
 
 
-def adapt(functions: dict[str, Callable], folder: Path) -> dict[str, Callable]:
-    """The challenge's own adapter when it has one, else the NumPy adapter."""
-    custom = folder / "adapter.py"
-    if custom.is_file():
+def adapt(functions: dict[str, Callable], folder: Path | None) -> dict[str, Callable]:
+    """The challenge's own adapter (``folder/adapter.py``) when it has one, else the NumPy adapter."""
+    custom = folder / "adapter.py" if folder is not None else None
+    if custom is not None and custom.is_file():
         spec = importlib.util.spec_from_file_location("cvg_adapter", custom)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

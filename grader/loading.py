@@ -1,18 +1,15 @@
-"""Loading a candidate's solution file inside the worker process.
+"""What the judge checks of a solution before its box loads it, and the error both report.
 
 Everything that can go wrong before the first property runs (a missing file, a syntax error, a
 forbidden import, a missing function, a changed signature) becomes a ``LoadError`` that names the
-file, the line and what was expected.
+file, the line and what was expected. The judge reads files here as text only; the box
+(``grader.box``) is what imports the solution.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
-import inspect
-import sys
 from pathlib import Path
-from types import ModuleType
 
 # Importing these would hand a candidate the answer or the grader's own machinery.
 ALWAYS_FORBIDDEN = ("reference", "grader", "tests")
@@ -114,71 +111,41 @@ def _dynamic_imports(tree: ast.AST, aliases: dict[str, str], banned: tuple[str, 
     return found
 
 
-def _exec_module(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def stub_functions(stub_path: Path) -> dict[str, dict]:
+    """The functions a stub declares for the candidate to implement, in file order, read from its
+    syntax (the judge never runs a file it did not write): name -> parameter names and the text of
+    the signature, for messages."""
+    tree = ast.parse(stub_path.read_text(), str(stub_path))
+    functions = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            arguments = node.args
+            parameters = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+            parameters += [a.arg for a in ([arguments.vararg] if arguments.vararg else [])]
+            parameters += [a.arg for a in arguments.kwonlyargs]
+            text = f"{node.name}({ast.unparse(arguments)})" + (f" -> {ast.unparse(node.returns)}" if node.returns else "")
+            functions[node.name] = {"parameters": parameters, "text": text}
+    return functions
 
 
-def _import_error(path: Path, exc: BaseException) -> LoadError:
-    line = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == str(path):
-            line = f":{tb.tb_lineno}"
-        tb = tb.tb_next
-    if isinstance(exc, SystemExit):
-        return LoadError(f"{path}{line}: the solution called sys.exit({exc.code}) while being imported")
-    return LoadError(f"{path}{line}: importing the solution raised {type(exc).__name__}: {exc}")
-
-
-def public_functions(module: ModuleType) -> dict[str, inspect.Signature]:
-    """The functions a stub defines for the candidate to implement, in file order."""
-    functions = []
-    for name, obj in vars(module).items():
-        plain = getattr(obj, "py_func", obj)  # a numba dispatcher wraps the Python function
-        if inspect.isfunction(plain) and plain.__module__ == module.__name__ and not name.startswith("_"):
-            functions.append((plain.__code__.co_firstlineno, name, plain))
-    return {name: inspect.signature(obj) for _, name, obj in sorted(functions)}
-
-
-def load_python(path: Path, stub_path: Path, forbidden: tuple[str, ...], trusted: bool = False) -> dict:
-    """The candidate's functions that the stub declares, checked against the stub's signatures."""
+def check_source(path: Path, forbidden: tuple[str, ...], trusted: bool = False) -> None:
+    """What can be said of a python solution from its text alone: it exists, parses, and names no
+    forbidden module (the early, friendly form of what the box enforces where the code runs)."""
     if not path.is_file():
         raise LoadError(f"no solution file at {path}")
-    source = path.read_text()
     try:
-        compile(source, str(path), "exec")
+        source = path.read_text()
+        compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise LoadError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
-    if not trusted:
-        uses = forbidden_uses(source, str(path), forbidden)
-        if uses:
-            raise LoadError(
-                f"{path} uses what this exercise asks you to write yourself: " + "; ".join(uses),
-                status="forbidden",
-            )
-    expected = public_functions(_exec_module(stub_path, "cvg_stub"))
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:
+        raise LoadError(f"{path}: the file cannot be read as Python source: {type(exc).__name__}: {exc}") from None
+    if trusted:
+        return
     try:
-        module = _exec_module(path, "cvg_solution")
-    except (Exception, SystemExit) as exc:
-        raise _import_error(path, exc) from None
-    functions = {}
-    for name, signature in expected.items():
-        candidate = getattr(module, name, None)
-        if not callable(candidate):
-            raise LoadError(f"{path}: no function {name}{signature}; the stub defines it and the grader calls it")
-        wanted = list(signature.parameters)
-        try:
-            have = list(inspect.signature(getattr(candidate, "py_func", candidate)).parameters)
-        except (TypeError, ValueError):
-            have = wanted
-        if have[: len(wanted)] != wanted:
-            line = getattr(getattr(candidate, "__code__", None), "co_firstlineno", "?")
-            raise LoadError(
-                f"{path}:{line}: {name} takes ({', '.join(have)}); expected the stub's signature {name}{signature}"
-            )
-        functions[name] = candidate
-    return functions
+        uses = forbidden_uses(source, str(path), forbidden)
+    except (RecursionError, MemoryError):
+        raise LoadError(f"{path}: the source is nested too deeply to check") from None
+    if uses:
+        raise LoadError(f"{path} uses what this exercise asks you to write yourself: " + "; ".join(uses),
+                        status="forbidden")

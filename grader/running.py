@@ -1,12 +1,14 @@
-"""Running each challenge in a process of its own, with a wall-clock and a memory limit.
+"""Running each challenge: a judge process of its own, with a wall-clock limit.
 
-Workers fork from a server that has already imported torch and hypothesis, so a challenge costs
-its own run time, not another interpreter start. A hang, a crash or an early exit ends only that
-worker: the parent turns it into a verdict and goes on.
+Judges fork from a server that has already imported torch and hypothesis, so a challenge costs
+its own run time, not another interpreter start. The judge forks the candidate's box
+(``grader.worker``, ``grader.box``); a hang anywhere ends at the limit, and the parent turns it
+into a verdict and goes on. What the judge sends is JSON, read only after its token is checked.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import secrets
@@ -22,6 +24,7 @@ from grader.results import ChallengeResult, TestResult
 _PRELOAD = ["numpy", "torch", "hypothesis", "grader.worker"]
 _context = None
 OUTPUT_TAIL = 4000
+MAX_MESSAGE_BYTES = 64 << 20  # one result from the judge; a failure message is a few KB
 
 
 def _ctx():
@@ -41,15 +44,9 @@ def start_workers() -> None:
 
 
 def _child(job: dict, conn) -> None:
-    from multiprocessing import resource_tracker
-
     from grader.worker import grade
 
-    # Libraries the solution imports (numba's parallel backend) create named semaphores; a worker
-    # that is killed cannot release them, and the shared tracker would print "leaked semaphore"
-    # warnings into the candidate's report at exit. The worker's semaphores die with it.
-    resource_tracker.register = resource_tracker.unregister = lambda name, rtype: None
-    grade(job, conn.send)
+    grade(job, conn.send_bytes)
     conn.close()
 
 
@@ -95,7 +92,8 @@ def grade_challenge(
         "suite": challenge.suite,
         "track": challenge.track,
         "id": challenge.id,
-        "solution": str(solution),
+        "solution": str(Path(solution).absolute()),
+        "display": str(solution),
         "stub": str(challenge.stub_path),
         "folder": str(challenge.folder),
         "forbidden": list(challenge.forbidden),
@@ -104,6 +102,7 @@ def grade_challenge(
         "only": only or [],
         "trusted": trusted,
         "memory_limit_mb": challenge.memory_limit_mb,
+        "cpu_limit_s": int(limit * (os.cpu_count() or 1) * 2) + 30,
         "output": output_path,
         "extra": challenge.extra,
         "module": module,
@@ -121,6 +120,7 @@ def grade_challenge(
     tests: list[TestResult] = []
     done: dict | None = None
     speed = None
+    sandbox = None
     timed_out = False
     while done is None:
         remaining = limit - (time.monotonic() - started)
@@ -136,8 +136,8 @@ def grade_challenge(
                 break
             continue
         try:
-            message = receive.recv()
-        except (EOFError, OSError):
+            message = json.loads(receive.recv_bytes(MAX_MESSAGE_BYTES))
+        except (EOFError, OSError, ValueError):
             break
         if not isinstance(message, dict) or message.get("token") != token:
             continue
@@ -147,6 +147,7 @@ def grade_challenge(
             speed = message.get("speed", speed)
         elif message["type"] == "done":
             done = message
+            sandbox = message.get("sandbox") or sandbox
     if process.is_alive():
         process.kill()
     process.join(5)
@@ -157,6 +158,7 @@ def grade_challenge(
     result = ChallengeResult(
         id=challenge.id, status="passed", duration_s=round(duration, 3), tests=tests, title=challenge.title,
         track=challenge.track, solution=str(solution), output=output, points=challenge.points, speed=speed,
+        sandbox=sandbox,
     )
     if timed_out:
         running = _next_property(tests)

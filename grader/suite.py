@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -53,14 +52,6 @@ class CandidateAborted(BaseException):
     def __init__(self, function: str, reason: str):
         super().__init__(f"{function} {reason}")
         self.function = function
-
-
-def _fatal(name: str, exc: BaseException) -> CandidateAborted | None:
-    if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
-        return CandidateAborted(name, f"ran out of memory (the memory limit was exceeded): {type(exc).__name__} {exc}")
-    if isinstance(exc, SystemExit):
-        return CandidateAborted(name, f"called sys.exit({exc.code}); a solution must return its result, not exit")
-    return None
 
 
 @dataclass
@@ -188,62 +179,31 @@ def _changed(before: Any, after: Any) -> str | None:
         return None
 
 
-def _location(exc: BaseException, solution_file: str) -> str:
-    tb = exc.__traceback__
-    where = ""
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == solution_file:
-            where = f"{solution_file}:{tb.tb_lineno} in {tb.tb_frame.f_code.co_name}"
-        tb = tb.tb_next
-    return where
+def guard(name: str, call: Callable, parameters: list[str] | None = None) -> Callable:
+    """Wrap a call into the candidate's box so every call is logged and checked.
 
+    ``call(args, kwargs)`` returns the result with the arguments as the box saw them afterwards, or
+    raises NotStarted, CandidateRaised or CandidateAborted; an argument that came back changed is
+    the universal "inputs are left unchanged" failure.
+    """
 
-def guard(name: str, fn: Callable, solution_file: str, parameters: list[str] | None = None) -> Callable:
-    """Wrap a candidate function so every call is logged, checked and its errors explained."""
-    if parameters is None:
-        try:
-            parameters = list(inspect.signature(fn).parameters)
-        except (TypeError, ValueError):
-            parameters = None
-
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
+    def wrapped(*args, **kwargs):
         _EXAMPLE.append("call: " + describe_call(name, args, kwargs, parameters))
         before = (_snapshot(args), _snapshot(kwargs))
-        try:
-            result = fn(*args, **kwargs)
-        except NotImplementedError as exc:
-            raise NotStarted(name) from exc
-        except (Exception, SystemExit) as exc:
-            raise (_fatal(name, exc) or CandidateRaised(name, exc, _location(exc, solution_file))) from exc
-        for i, (b, a) in enumerate(zip(before[0], args)):
+        returned = call(args, kwargs)
+        for i, (b, a) in enumerate(zip(before[0], returned.args)):
             why = _changed(b, a)
             if why:
                 label = parameters[i] if parameters and i < len(parameters) else f"argument {i + 1}"
                 raise PropertyFailure(f"{name} modified its argument {label} in place: {why}", prop=INPUTS_UNCHANGED)
-        for key, value in kwargs.items():
-            why = _changed(before[1][key], value)
+        for key in kwargs:
+            why = _changed(before[1][key], returned.kwargs.get(key))
             if why:
                 raise PropertyFailure(f"{name} modified its argument {key} in place: {why}", prop=INPUTS_UNCHANGED)
-        return result
+        return returned.value
 
-    return call
-
-
-class Solution:
-    """The candidate's functions by name, each guarded."""
-
-    def __init__(self, functions: dict[str, Callable], solution_file: str, track: str = "python"):
-        self.track = track
-        self.file = solution_file
-        self.raw = dict(functions)  # unguarded, for timing: the guard's snapshots are not the candidate's cost
-        self._functions = {name: guard(name, fn, solution_file) for name, fn in functions.items()}
-
-    def __getattr__(self, name: str) -> Callable:
-        try:
-            return self._functions[name]
-        except KeyError:
-            raise AttributeError(f"the solution has no function {name!r}") from None
+    wrapped.__name__ = name
+    return wrapped
 
 
 # --- expectations ---------------------------------------------------------------------------------

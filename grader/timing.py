@@ -1,9 +1,12 @@
-"""Timing a solution against the reference, inside the worker, on inputs the harness owns.
+"""Timing a solution against the reference, by the judge's clock, on inputs the judge owns.
 
-Candidate and reference run interleaved (alternating which goes first) on fresh inputs every
-repeat, after a warm-up that absorbs JIT compilation; every timed output is checked against the
-reference's, so caching results or returning early on repeated inputs gains nothing. The clock is
-bound when this module is imported, before any solution code runs.
+Candidate and reference each run in a box of their own, loaded the same way, so call overheads
+cancel. They run interleaved (alternating which goes first) on fresh inputs every repeat, after a
+warm-up that absorbs JIT compilation, and the box that is not being timed is stopped (SIGSTOP).
+The judge reads each timed output from the stopped box's memory and checks it against the
+reference's, so caching results, returning early or finishing work after the reply gains nothing.
+On a GPU the box copies its output to the host inside the timed call (the judge cannot record CUDA
+events in another process), which adds the same transfer to both sides.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 _clock = time.perf_counter
-L2_FLUSH_BYTES = 256 * 1024 * 1024  # larger than any GPU's L2 (an H100/H200 has 50 MB)
 
 
 @dataclass
@@ -45,63 +47,80 @@ class Benchmark:
         return self.readable_reference if track == "python" else self.fast_reference
 
 
-def _on_gpu(args: tuple) -> bool:
+def _inputs(bench: Benchmark, size: int, generator) -> list:
+    return list(bench.make_inputs(size, generator))
+
+
+def timed_call(box, others, function: str, args: list) -> tuple[float, object]:
+    """One call in ``box``, timed by the judge's clock from the request to the reply, with every
+    other box stopped so that threads it left running cannot take this one's time. The box is
+    stopped again before its output is read from its memory, so no work can finish after the clock."""
     import torch
 
-    return any(isinstance(a, torch.Tensor) and a.is_cuda for a in args)
+    from grader import wire
+    from grader.remote import raise_outcome
+
+    chunks = wire.encode(wire.Message(wire.Kind.TIMED_CALL, {"function": function, "args": args}))
+    for other in others:
+        other.stop()
+    box.cont()
+    start = _clock()
+    box.send_chunks(chunks)
+    reply = box.receive()
+    elapsed = _clock() - start
+    box.stop()
+    if reply.kind is wire.Kind.RAISED:
+        raise_outcome(function, reply.fields)
+    fields = reply.fields
+    if reply.kind is not wire.Kind.TIMED:
+        raise ValueError(f"the timed call answered {reply.kind.value}")
+    if "address" not in fields:
+        return elapsed, fields.get("value")
+    dtype = wire.torch_dtype(fields.get("dtype"))
+    shape = wire._Decoder.shape(fields)
+    count = 1
+    for s in shape:
+        count *= s
+    nbytes = count * torch.empty((), dtype=dtype).element_size()
+    address = fields.get("address")
+    if type(address) is not int or fields.get("nbytes") != nbytes or nbytes > wire.MAX_MESSAGE_BYTES:
+        raise ValueError("the timed call described its output inconsistently")
+    raw = box.read_memory(address, nbytes)
+    out = torch.frombuffer(raw, dtype=torch.uint8).view(dtype).reshape(shape) if nbytes else torch.empty(shape, dtype=dtype)
+    return elapsed, out
 
 
-def _one(fn: Callable, args: tuple) -> tuple[float, object]:
-    """Wall time on the CPU; on a GPU, CUDA events around the call after flushing the L2 cache,
-    so neither side profits from data the other left in cache."""
-    if not _on_gpu(args):
-        start = _clock()
-        out = fn(*args)
-        return _clock() - start, out
-    import torch
-
-    flush = torch.empty(L2_FLUSH_BYTES, dtype=torch.uint8, device="cuda")
-    flush.zero_()
-    begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    torch.cuda.synchronize()
-    begin.record()
-    out = fn(*args)
-    end.record()
-    torch.cuda.synchronize()
-    return begin.elapsed_time(end) / 1e3, out
-
-
-def _inputs(bench: Benchmark, size: int, generator, device: str) -> tuple:
-    import torch
-
-    args = bench.make_inputs(size, generator)
-    return tuple(a.to(device) if isinstance(a, torch.Tensor) else a for a in args)
-
-
-def measure(candidate: Callable, reference: Callable, bench: Benchmark, size: int, *, seed: int, device: str = "cpu",
+def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, function: str,
             min_repeats: int = 5, max_repeats: int = 25, budget_s: float = 4.0) -> Measurement:
+    """Candidate and reference boxes, timed alternately on the same fresh inputs."""
     import torch
 
     generator = torch.Generator().manual_seed(seed)
-    for _ in range(2):  # warm-up: JIT compilation, page faults, thread-pool start
-        args = _inputs(bench, size, generator, device)
-        candidate(*args)
-        reference(*args)
-    cand_times, ref_times = [], []
-    started = _clock()
-    for repeat in range(max_repeats):
-        args = _inputs(bench, size, generator, device)
-        if repeat % 2 == 0:
-            t_cand, out = _one(candidate, args)
-            t_ref, expected = _one(reference, args)
-        else:
-            t_ref, expected = _one(reference, args)
-            t_cand, out = _one(candidate, args)
-        bench.check(out, expected)
-        cand_times.append(t_cand)
-        ref_times.append(t_ref)
-        if repeat + 1 >= min_repeats and _clock() - started > budget_s:
-            break
+    both = (candidate, reference)
+    try:
+        for _ in range(2):  # warm-up: JIT compilation, page faults, thread-pool start
+            args = _inputs(bench, size, generator)
+            timed_call(candidate, both, function, args)
+            timed_call(reference, both, "speed", args)
+        cand_times, ref_times = [], []
+        started = _clock()
+        for repeat in range(max_repeats):
+            args = _inputs(bench, size, generator)
+            if repeat % 2 == 0:
+                t_cand, out = timed_call(candidate, both, function, args)
+                t_ref, expected = timed_call(reference, both, "speed", args)
+            else:
+                t_ref, expected = timed_call(reference, both, "speed", args)
+                t_cand, out = timed_call(candidate, both, function, args)
+            bench.check(out, expected)
+            cand_times.append(t_cand)
+            ref_times.append(t_ref)
+            if repeat + 1 >= min_repeats and _clock() - started > budget_s:
+                break
+    finally:
+        for box in both:
+            if box.alive():
+                box.cont()
     ratios = sorted(c / r for c, r in zip(cand_times, ref_times) if r > 0)
     q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
     median_ratio = q[1]
@@ -114,13 +133,13 @@ def measure(candidate: Callable, reference: Callable, bench: Benchmark, size: in
     )
 
 
-def grade_speed(candidate: Callable, reference: Callable, bench: Benchmark, size: int, threshold: float,
-                *, seed: int, device: str = "cpu", attempts: int = 3) -> tuple[bool, list[Measurement]]:
+def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,
+                attempts: int = 3) -> tuple[bool, list[Measurement]]:
     """Pass when a measurement's ratio is within the threshold; a miss is re-measured before it
     counts, so a correct solution near the threshold does not flip on noise."""
     measurements = []
     for attempt in range(attempts):
-        m = measure(candidate, reference, bench, size, seed=seed + attempt, device=device)
+        m = measure(candidate, reference, bench, size, seed=seed + attempt, function=function)
         measurements.append(m)
         if m.ratio <= threshold:
             return True, measurements

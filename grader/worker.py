@@ -1,41 +1,38 @@
-"""The grading process: loads one solution, runs its suite, sends results to the parent.
+"""The judge: one challenge's suite, run against the candidate's box, reported to the parent.
 
-It runs in a child process of its own; everything it reports travels on a connection the parent
-created, tagged with a token the solution never sees, so printing, writing files or exiting early
-can only lose results, never fake them.
+It runs in a child process of the CLI, forked from a server that preloaded torch and hypothesis.
+Before it imports any suite or reference it forks every box it will need (``grader.box``), so no
+box's memory holds them. Then it loads the suite and drives it: each property calls the candidate
+through ``grader.remote.Solution``; speed and memory are measured from outside the boxes
+(``grader.timing``, ``grader.memory``). The judge never imports, unpickles or runs anything a box
+produced: replies are data. It is a child subreaper, so a process a box might leave behind is
+found and killed before the final verdict is sent. Results travel to the parent as JSON on a
+connection the parent created, tagged with a token no box ever sees.
 """
 
 from __future__ import annotations
 
+import ctypes
 import importlib
+import json
 import os
-import resource
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from grader.loading import LoadError, load_python
+from grader.box import BoxSpec, Role
+from grader.loading import LoadError, check_source, stub_functions
 from grader.profiles import hypothesis_settings
-from grader.suite import CandidateAborted, CandidateRaised, NotStarted, PropertyFailure, Solution
+from grader.remote import Box, BoxGone, ForbiddenUsed, LoadFailed, Solution
+from grader.suite import CandidateAborted, CandidateRaised, NotStarted, PropertyFailure
 
-_clock = time.perf_counter  # held before any solution code runs, so patching time changes nothing
-
-
-def _limit_memory(megabytes: int) -> None:
-    """Cap new address space at ``megabytes`` beyond what the (preloaded) process already maps."""
-    with open("/proc/self/status") as status:
-        current_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
-    limit = current_kb * 1024 + megabytes * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _redirect_output(path: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+_clock = time.perf_counter
+MEASUREMENTS = ("speed", "memory")
+LOAD_TIMEOUT_S = 120  # numba and CUDA imports are slow on a cold cache
+SANDBOX_ENV = "CVG_SANDBOX"  # "off": boxes stay separate processes but are not confined (debugging only)
 
 
 def load_suite(root: Path, name: str):
@@ -45,31 +42,16 @@ def load_suite(root: Path, name: str):
     return module.suite
 
 
-def load_solution(job: dict) -> Solution:
-    path = Path(job["solution"])
-    track = job["track"]
-    if track in ("cpp", "cuda"):
-        from grader.building import load_compiled
-
-        functions = load_compiled(job)
-    else:
-        if track == "numba-cuda" and not job.get("gpu"):
-            # Before numba is first imported: run @cuda.jit kernels in numba's CUDA simulator.
-            os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
-        functions = load_python(path, Path(job["stub"]), tuple(job["forbidden"]), trusted=job.get("trusted", False))
-    if track != "python":
-        from grader.adapters import adapt
-
-        functions = adapt(functions, Path(job["folder"]))
-    return Solution(functions, str(path), track)
-
-
-def _describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
+def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
     """(status, message) for an exception that ended a property."""
-    from hypothesis.errors import Flaky
+    from hypothesis.errors import Flaky, HypothesisException
 
     if isinstance(exc, NotStarted):
         return "not_started", str(exc)
+    if isinstance(exc, ForbiddenUsed):
+        return "forbidden", str(exc)
+    if isinstance(exc, BoxGone):
+        return "crashed", exc.message
     if isinstance(exc, PropertyFailure):
         if exc.prop and exc.prop != running:
             return "failed", f"[{exc.prop}] {exc.message}"
@@ -78,13 +60,18 @@ def _describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
         return "failed", str(exc)
     if isinstance(exc, CandidateAborted):
         return "error", str(exc)
-    from hypothesis.errors import HypothesisException
-
     if isinstance(exc, HypothesisException) and not isinstance(exc, Flaky):
         return "error", f"the suite itself failed (a bug in the grader, not in your code): {type(exc).__name__}: {exc}"
     if isinstance(exc, Flaky):
         return "failed", "the same input gave different outcomes on different calls (is the solution deterministic?)"
+    from grader.wire import WireError
+
+    if isinstance(exc, WireError):
+        return "failed", f"the solution's process sent back something malformed: {exc}"
     return "failed", f"checking the result raised {type(exc).__name__}: {exc} (is the output of the expected type?)"
+
+
+FINAL = ("error", "crashed", "forbidden")  # statuses after which no further property can run
 
 
 def run_property(prop, solution: Solution, profile: str, seed: int | None) -> dict:
@@ -103,101 +90,245 @@ def run_property(prop, solution: Solution, profile: str, seed: int | None) -> di
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # noqa: BLE001 - a candidate's failure is data here
-        status, message = _describe_failure(exc, prop.id)
+        status, message = describe_failure(exc, prop.id)
         example = getattr(exc, "cvg_example", [])
-    return {
-        "name": prop.id,
-        "description": prop.description,
-        "status": status,
-        "message": message,
-        "example": example,
-        "duration_s": round(_clock() - started, 4),
-    }
+        if status == "crashed" and example:
+            message += f" while checking {prop.id}, on " + example[-1]
+    return {"name": prop.id, "description": prop.description, "status": status, "message": message,
+            "example": example, "duration_s": round(_clock() - started, 4)}
 
 
-def grade(job: dict, send) -> None:
-    """Run ``job`` (a plain dict from the parent) and ``send`` each result, then "done"."""
+# --- boxes ----------------------------------------------------------------------------------------------
+
+
+class Boxes:
+    """The boxes of one challenge, forked before the judge imports anything a box must not see."""
+
+    def __init__(self, job: dict, expected: dict):
+        self.job = job
+        self.scratch = tempfile.mkdtemp(prefix="cvg-judge-")
+        self.all: dict[str, Box] = {}
+        wants = set(job.get("only") or ()) or None
+        extra = job["extra"]
+        bench = job.get("mode") == "bench"
+        self.start("candidate", Role.CANDIDATE, expected)
+        if bench or (extra.get("speed") and (wants is None or "speed" in wants)):
+            self.start("reference", Role.REFERENCE, expected)
+        if not bench and extra.get("memory") and (wants is None or "memory" in wants):
+            self.start("candidate-memory", Role.CANDIDATE, expected, measure_memory=True)
+            self.start("reference-memory", Role.REFERENCE, expected, measure_memory=True)
+
+    def start(self, label: str, role: Role, expected: dict, measure_memory: bool = False) -> None:
+        from grader import box
+
+        job = self.job
+        scratch = tempfile.mkdtemp(prefix=f"{label}-", dir=self.scratch)
+        module = adapter = ""
+        if role is Role.CANDIDATE and job.get("module"):
+            module = shutil.copy(job["module"], scratch)
+        if role is Role.CANDIDATE and (Path(job["folder"]) / "adapter.py").is_file():
+            adapter = shutil.copy(Path(job["folder"]) / "adapter.py", scratch)
+        spec = BoxSpec(
+            role=role, track=job["track"], scratch=scratch, output_path=job["output"],
+            solution=job["solution"] if role is Role.CANDIDATE and job["track"] not in ("cpp", "cuda") else "",
+            expected=expected, forbidden=tuple(job["forbidden"]), module=module, exports=tuple(job["exports"]),
+            adapter=adapter, project_root=job["root"], suite=job["suite"], trusted=bool(job.get("trusted")),
+            sandbox=os.environ.get(SANDBOX_ENV, "on") != "off", memory_limit_mb=job.get("memory_limit_mb"),
+            cpu_limit_s=job.get("cpu_limit_s"), gpu=bool(job.get("gpu")), measure_memory=measure_memory,
+        )
+        pid, to_box, from_box = box.start(spec)
+        self.all[label] = Box(pid, to_box, from_box, f"{role.value}'s")
+
+    def get(self, label: str) -> Box | None:
+        return self.all.get(label)
+
+    def close(self) -> int:
+        """Kill every box and every process any of them left behind; how many were left behind."""
+        for b in self.all.values():
+            b.kill()
+        leftover = _kill_descendants()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        return leftover
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _kill_descendants() -> int:
+    """As a subreaper the judge inherits whatever a box left running: kill and reap it all."""
+    if not os.path.isdir("/proc"):
+        return 0
+    killed = 0
+    for _ in range(50):
+        children = _children(os.getpid())
+        if not children:
+            break
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                killed += 1
+            except (ProcessLookupError, ChildProcessError):
+                pass
+    return killed
+
+
+def _become_subreaper() -> None:
+    try:
+        ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _quiet() -> None:
+    """The judge's own output (a library warning) is not the candidate's: it goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+
+def grade(job: dict, send_bytes) -> None:
+    """Run ``job`` (a plain dict from the parent) and send each result, then "done"."""
     token = job["token"]
-    if job.get("memory_limit_mb"):
-        _limit_memory(job["memory_limit_mb"])
-    if job.get("output"):
-        _redirect_output(job["output"])
+
+    def send(message: dict) -> None:
+        send_bytes(json.dumps({"token": token, **message}).encode())
+
+    _become_subreaper()
+    _quiet()
     os.chdir(job["root"])
+    try:
+        expected = _expected(job)
+    except LoadError as exc:
+        send({"type": "done", "status": exc.status, "message": str(exc)})
+        return
+    boxes = Boxes(job, expected)
+    final: dict = {"type": "done"}
+    try:
+        final = _run(job, boxes, send)
+    finally:
+        leftover = boxes.close()
+    if leftover:
+        final = {"type": "done", "status": "error",
+                 "message": f"the solution left {leftover} process(es) running; they were killed"}
+    send(final)
+
+
+def _expected(job: dict) -> dict:
+    """What the stub declares, from its text; for python tracks, the solution's text checked too."""
+    if job["track"] in ("cpp", "cuda"):
+        return {}
+    check_source(Path(job["solution"]), tuple(job["forbidden"]), trusted=bool(job.get("trusted")))
+    return stub_functions(Path(job["stub"]))
+
+
+def _run(job: dict, boxes: Boxes, send) -> dict:
     import torch
 
-    # Suites call on tiny tensors, where intra-op threads cost more in synchronisation than they
-    # save (tens of ms a call on a busy 2-core machine); correctness does not depend on them.
+    # Suites call on tiny tensors, where intra-op threads cost more in synchronisation than they save.
     torch.set_num_threads(1)
     suite = load_suite(Path(job["root"]), job["suite"])
+    candidate = boxes.get("candidate")
     try:
-        solution = load_solution(job)
-    except LoadError as exc:
-        send({"token": token, "type": "done", "status": exc.status, "message": str(exc)})
-        return
+        loaded = candidate.wait_loaded(LOAD_TIMEOUT_S)
+    except LoadFailed as exc:
+        return {"type": "done", "status": exc.status, "message": str(exc)}
+    except BoxGone as exc:
+        return {"type": "done", "status": "crashed", "message": exc.message + " while loading the solution"}
+    sandbox = {"official": bool(loaded.confinement.get("official")), "reason": str(loaded.confinement.get("reason", ""))}
+    solution = Solution(candidate, loaded.functions, job.get("display") or job["solution"], job["track"])
     if job.get("mode") == "bench":
-        send({"token": token, "type": "done", "bench": run_bench(suite, solution, job)})
-        return
+        return {"type": "done", "bench": run_bench(suite, candidate, boxes.get("reference"), job), "sandbox": sandbox}
+
     requested = set(job.get("only") or ())
     # Speed and memory are measured only once every property passes, so asking for one of them
     # (a replay command does) runs all the properties and then just that measurement.
     measurements = requested & set(MEASUREMENTS)
     only = set() if measurements else requested
-    properties = [
-        p for p in suite.properties if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)
-    ]
-    if only - {p.id for p in suite.properties}:
-        unknown = ", ".join(sorted(only - {p.id for p in suite.properties}))
-        known = ", ".join(p.id for p in suite.properties)
-        send({"token": token, "type": "done", "status": "error", "message": f"no property named {unknown}; this suite has: {known}"})
-        return
+    known = {p.id for p in suite.properties}
+    if only - known:
+        return {"type": "done", "status": "error",
+                "message": f"no property named {', '.join(sorted(only - known))}; this suite has: "
+                           f"{', '.join(p.id for p in suite.properties)}"}
+    properties = [p for p in suite.properties
+                  if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)]
     statuses = []
     for prop in properties:
         result = run_property(prop, solution, job["profile"], job.get("seed"))
-        send({"token": token, "type": "test", **result})
+        send({"type": "test", **result})
         statuses.append(result["status"])
-        if result["status"] == "error":  # exhausted memory or exited: later properties would only repeat it
-            send({"token": token, "type": "done", "status": "error", "message": result["message"]})
-            return
+        if result["status"] in FINAL:
+            return {"type": "done", "status": result["status"], "message": result["message"], "sandbox": sandbox}
     ready = set(statuses) <= {"passed"}
 
     def wanted(name: str) -> bool:
         return ready and (name in measurements if requested else True) and bool(job["extra"].get(name))
 
     if wanted("speed") and suite.benchmark is not None:
-        send({"token": token, "type": "test", **run_speed(suite.benchmark, solution, job, job["extra"]["speed"])})
+        send({"type": "test", **run_speed(suite, candidate, boxes.get("reference"), job, job["extra"]["speed"])})
     if wanted("memory") and suite.memory_benchmark is not None:
         from grader.memory import run_memory
 
-        send({"token": token, "type": "test", **run_memory(suite.memory_benchmark, solution, job, job["extra"]["memory"])})
-    send({"token": token, "type": "done"})
+        memory_boxes = [boxes.get("candidate-memory"), boxes.get("reference-memory")]
+        try:
+            for b in memory_boxes:
+                b.wait_loaded(LOAD_TIMEOUT_S)
+            test = run_memory(suite.memory_benchmark, *memory_boxes, job, job["extra"]["memory"])
+        except (LoadFailed, BoxGone) as exc:
+            test = {"name": "memory", "description": "extra peak memory", "status": "failed",
+                    "message": f"the memory run could not start: {exc}", "duration_s": 0.0}
+        send({"type": "test", **test})
+    return {"type": "done", "sandbox": sandbox}
 
 
-MEASUREMENTS = ("speed", "memory")
+def _timed_function(suite, candidate: Box) -> str:
+    functions = list(candidate.loaded.functions)
+    return suite.name if suite.name in functions else functions[0]
 
 
-def _timing_device(job: dict) -> str:
-    """CUDA challenges are timed on device-resident inputs against the CUDA reference."""
-    return "cuda" if job["track"] == "cuda" and job.get("gpu") else "cpu"
+def _prepare_timing(reference: Box | None, candidate: Box) -> None:
+    from grader.wire import Kind, Message
+
+    if reference is None:
+        raise ValueError("no reference box was started for timing")
+    reference.wait_loaded(LOAD_TIMEOUT_S)
+    threads = os.cpu_count() or 1  # the reference runs at full speed; so may the solution
+    for b in (candidate, reference):
+        b.request(Message(Kind.THREADS, {"threads": threads}))
 
 
-def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
+def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: dict) -> dict:
     """The "speed" test: graded against the threshold for kernel tracks, reported for python."""
-    import torch
-
     from grader.timing import grade_speed
 
-    torch.set_num_threads(os.cpu_count() or 1)  # the reference runs at full speed; so may the solution
-    name = next(iter(solution.raw))
     size = max(speed.get("sizes", [1000]))
     threshold = float(speed.get("threshold", float("inf")))
     graded = bool(speed.get("graded", False))
-    seed = job.get("seed") or 0
     started = _clock()
     try:
-        ok, measurements = grade_speed(solution.raw[name], benchmark.reference_for(job["track"]), benchmark, size,
-                                       threshold if graded else float("inf"), seed=seed, device=_timing_device(job))
+        _prepare_timing(reference, candidate)
+        ok, measurements = grade_speed(candidate, reference, suite.benchmark, size,
+                                       threshold if graded else float("inf"), seed=job.get("seed") or 0,
+                                       function=_timed_function(suite, candidate))
     except BaseException as exc:  # noqa: BLE001 - a timed run that fails its check is a failure like any other
-        status, message = _describe_failure(exc, "speed")
+        status, message = describe_failure(exc, "speed")
         return {"name": "speed", "description": "timed runs are correct and fast enough", "status": status,
                 "message": f"during timing: {message}", "duration_s": round(_clock() - started, 4)}
     last = measurements[-1]
@@ -223,22 +354,17 @@ def run_speed(benchmark, solution: Solution, job: dict, speed: dict) -> dict:
     }
 
 
-
-def run_bench(suite, solution: Solution, job: dict) -> list[dict]:
+def run_bench(suite, candidate: Box, reference: Box | None, job: dict) -> list[dict]:
     """Time the solution and the reference at every size of the challenge's speed section."""
-    import torch
-
     from grader.timing import measure
 
     if suite.benchmark is None:
         raise ValueError(f"the {suite.name} suite declares no benchmark")
-    torch.set_num_threads(os.cpu_count() or 1)
-    name = next(iter(solution.raw))
-    reference = suite.benchmark.reference_for(job["track"])
+    _prepare_timing(reference, candidate)
+    function = _timed_function(suite, candidate)
     rows = []
     for size in job["sizes"]:
-        m = measure(solution.raw[name], reference, suite.benchmark, size, seed=job.get("seed") or 0,
-                    device=_timing_device(job))
+        m = measure(candidate, reference, suite.benchmark, size, seed=job.get("seed") or 0, function=function)
         work = suite.benchmark.work(size)
         rows.append({"size": size, "candidate_s": m.candidate_s, "reference_s": m.reference_s, "ratio": m.ratio,
                      "spread": m.spread, "repeats": m.repeats, "throughput": work / m.candidate_s if m.candidate_s else 0.0,
