@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from grader import wire
+# Everything the box uses of the grader is imported here, before it is confined: afterwards it can
+# read nothing of the project, and the tripwires take ``grader`` out of sys.modules.
+from grader import adapters, sandbox, tripwires, wire
 from grader.loading import LoadError
+from grader.tripwires import ForbiddenUse
 from grader.wire import Kind, Message, Outcome
 
 KEPT_GRAPHS = 32  # graphs kept for backward requests; older ones are dropped
@@ -111,9 +114,6 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
         libc.mallopt(-3, 128 * 1024)
     import torch
 
-    # What the box needs of the grader is imported now: once confined it cannot read the project.
-    from grader import adapters, sandbox, tripwires  # noqa: F401
-
     torch.set_num_threads(1)  # properties call on tiny tensors; timing asks for more threads
     os.chdir(spec.scratch)
     try:
@@ -162,8 +162,6 @@ def _project_paths(root: str) -> list[str]:
 
 
 def _confine(spec: BoxSpec) -> dict:
-    from grader import sandbox
-
     if not spec.sandbox:
         return {"official": False, "reason": "the sandbox was turned off (CVG_SANDBOX=off)", "layers": []}
     hidden = [] if spec.trusted or spec.role is Role.REFERENCE else _project_paths(spec.project_root)
@@ -172,7 +170,10 @@ def _confine(spec: BoxSpec) -> dict:
         read.append(spec.project_root)
     if spec.solution:
         read.append(spec.solution)
-    policy = sandbox.Policy(read=tuple(read), write=(spec.scratch,), processes=False, network=False,
+    write = [spec.scratch]
+    if spec.gpu:  # the CUDA driver opens its device files read-write
+        write += [os.path.join("/dev", n) for n in os.listdir("/dev") if n.startswith("nvidia")]
+    policy = sandbox.Policy(read=tuple(read), write=tuple(write), processes=False, network=False,
                             address_space_mb=spec.memory_limit_mb, cpu_s=spec.cpu_limit_s)
     applied = sandbox.confine(policy)
     return {"official": applied.official, "reason": applied.reason, "layers": list(applied.layers)}
@@ -182,8 +183,6 @@ def _load(spec: BoxSpec) -> tuple[dict[str, Callable], dict[str, list[str]]]:
     if spec.role is Role.REFERENCE:
         return _load_reference(spec)
     if not spec.trusted:
-        from grader import tripwires
-
         global _TRIPWIRES
         _TRIPWIRES = tripwires.install(spec.forbidden, spec.solution or spec.module)
     if spec.track in ("cpp", "cuda"):
@@ -191,9 +190,7 @@ def _load(spec: BoxSpec) -> tuple[dict[str, Callable], dict[str, list[str]]]:
     else:
         functions = _load_python(spec)
     if spec.track != "python":
-        from grader.adapters import adapt
-
-        functions = adapt(functions, Path(spec.adapter).parent if spec.adapter else None)
+        functions = adapters.adapt(functions, Path(spec.adapter).parent if spec.adapter else None)
     return functions, {name: _parameters(fn) for name, fn in functions.items()}
 
 
@@ -250,8 +247,6 @@ def _load_python(spec: BoxSpec) -> dict[str, Callable]:
 
 
 def _import_error(path: str, exc: BaseException) -> LoadError:
-    from grader.tripwires import ForbiddenUse
-
     if isinstance(exc, ForbiddenUse):
         return LoadError(f"{path} {exc}", status="forbidden")
     line = ""
@@ -327,14 +322,13 @@ class _Server:
 
     def _invoke(self, name: str, args: list, kwargs: dict):
         """(result, None) or (None, the RAISED reply)."""
-        from grader.tripwires import ForbiddenUse
-
         fn = self.functions.get(name)
         if fn is None:
             return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": ["AttributeError"],
                                                "message": f"the solution has no function {name!r}", "where": ""})
         try:
-            return fn(*args, **kwargs), None
+            with _candidate():
+                return fn(*args, **kwargs), None
         except NotImplementedError:
             return None, Message(Kind.RAISED, {"outcome": Outcome.NOT_STARTED.value, "message": ""})
         except ForbiddenUse as exc:
@@ -401,7 +395,8 @@ class _Server:
         if not isinstance(result, torch.Tensor) or result.numel() != 1 or not result.requires_grad:
             return [result], None
         try:
-            grads = torch.autograd.grad(result, leaves, allow_unused=True)
+            with _candidate():
+                grads = torch.autograd.grad(result, leaves, allow_unused=True)
         except BaseException as exc:  # noqa: BLE001
             return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": [type(exc).__name__],
                                                "message": f"backward raised: {_safe_str(exc)}", "where": ""})
@@ -418,8 +413,9 @@ class _Server:
         grads_in = fields.get("grads", [])
         pairs = [(o, g) for o, g in zip(outputs, grads_in) if o.requires_grad and isinstance(g, torch.Tensor)]
         try:
-            grads = torch.autograd.grad([o for o, _ in pairs], leaves, [g.to(o.dtype) for o, g in pairs],
-                                        retain_graph=True, allow_unused=True)
+            with _candidate():  # the backward of the candidate's own autograd Function is theirs too
+                grads = torch.autograd.grad([o for o, _ in pairs], leaves, [g.to(o.dtype) for o, g in pairs],
+                                            retain_graph=True, allow_unused=True)
         except BaseException as exc:  # noqa: BLE001 - a backward that fails is the candidate's failure
             return Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": [c.__name__ for c in type(exc).__mro__],
                                          "message": f"backward through the solution raised: {_safe_str(exc)}",
@@ -453,6 +449,14 @@ class _Server:
                 return Message(Kind.TIMED, {"address": flat.data_ptr(), "nbytes": flat.numel() * flat.element_size(),
                                             "dtype": wire.dtype_name(flat.dtype), "shape": list(flat.shape)}), None
         return Message(Kind.TIMED, {"value": result}), None
+
+
+def _candidate():
+    """Everything inside counts as the candidate's code for the tripwires (a compiled solution
+    leaves no Python frame of its own file on the stack)."""
+    import contextlib
+
+    return _TRIPWIRES.calling_candidate() if _TRIPWIRES is not None else contextlib.nullcontext()
 
 
 def _fatal_text(exc: BaseException) -> str:

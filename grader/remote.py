@@ -27,11 +27,13 @@ ACCEPTED = "tensors, arrays, numbers, strings, None, lists, tuples, dicts and to
 
 
 class BoxGone(BaseException):
-    """The box process ended (crashed, exited, was killed). A BaseException: nothing can be retried."""
+    """The box process ended (crashed, exited, was killed, or was stopped for breaking the protocol).
+    A BaseException: nothing can be retried. ``status`` is the verdict it leads to."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, status: str = "crashed"):
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 class ForbiddenUsed(BaseException):
@@ -59,10 +61,13 @@ class Box:
         self.pid, self.to_box, self.from_box, self.label = pid, to_box, from_box, label
         self.status: int | None = None
         self.loaded: Loaded | None = None
+        self.stopped = False
 
     # --- lifetime ---
     def wait_loaded(self, timeout_s: float) -> Loaded:
         """The box's LOADED report; LoadFailed with the verdict if the solution could not be loaded."""
+        if self.loaded is not None:
+            return self.loaded
         reply = self.receive(timeout_s)
         if reply.kind is Kind.RAISED and reply.fields.get("outcome") == Outcome.LOAD_ERROR.value:
             raise LoadFailed(str(reply.fields.get("message", "")), str(reply.fields.get("status", "error")))
@@ -134,9 +139,12 @@ class Box:
     def receive(self, timeout_s: float | None = None, inputs: list | None = None) -> Message:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
-            return wire.receive(self.from_box, deadline=deadline, inputs=inputs)
+            return wire.receive(self.from_box, deadline=deadline, inputs=inputs, limit=wire.MAX_REPLY_BYTES)
         except EOFError:
             raise self.gone() from None
+        except wire.FrameError as exc:
+            self.kill()
+            raise BoxGone(f"the solution's process sent {exc}; it was stopped", status="failed") from None
         except TimeoutError:
             raise BoxGone(f"the {self.label} process did not answer within {timeout_s:g} s") from None
 
@@ -146,15 +154,21 @@ class Box:
 
     # --- control from outside ---
     def stop(self) -> None:
-        """SIGSTOP, and wait until every thread of the box has stopped."""
+        """SIGSTOP, and wait until every thread of the box has stopped (the kernel reports a stop
+        to the parent once, so a box already stopped is left as it is)."""
+        if self.stopped:
+            return
         os.kill(self.pid, signal.SIGSTOP)
         pid, status = os.waitpid(self.pid, os.WUNTRACED)
         if not os.WIFSTOPPED(status):
             self.status = status
             raise self.gone()
+        self.stopped = True
 
     def cont(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
+        if self.stopped:
+            os.kill(self.pid, signal.SIGCONT)
+            self.stopped = False
 
     def read_memory(self, address: int, nbytes: int) -> bytearray:
         """Bytes from the (stopped) box's memory, read by the kernel: the box cannot alter them."""

@@ -1,10 +1,11 @@
 """What a property suite is written with.
 
 A suite (``tests/suites/<op>.py``) declares properties of one op. Each property receives ``sol``,
-the candidate's functions seen through a track adapter, and checks one rule with the helpers
-below. Every call into ``sol`` is guarded: its arguments are snapshotted and compared afterwards
-(the universal "inputs are left unchanged" property), a stub's ``NotImplementedError`` becomes
-"not started", and anything else it raises is reported with its place in the candidate's file.
+the candidate's functions as remote calls into their box (``grader.remote.Solution``), and checks
+one rule with the helpers below on plain tensors the judge rebuilt from data. Every call into
+``sol`` is guarded: its arguments are compared with what the box saw after the call (the universal
+"inputs are left unchanged" property), a stub's ``NotImplementedError`` becomes "not started", and
+anything else it raises is reported with its place in the candidate's file.
 """
 
 from __future__ import annotations

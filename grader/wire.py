@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_MESSAGE_BYTES = 1 << 31  # 2 GiB: above any input or output the suites use
+MAX_MESSAGE_BYTES = 1 << 31  # 2 GiB: above any input the judge sends (timing and memory runs included)
+MAX_REPLY_BYTES = 256 << 20  # what a box may send back from one call: properties use small inputs
 MAX_DEPTH = 32
 MAX_NODES = 100_000
 _HEADER = struct.Struct("<QQ")  # header length, total buffer length
@@ -28,6 +29,10 @@ _HEADER = struct.Struct("<QQ")  # header length, total buffer length
 
 class WireError(Exception):
     """The other side sent something that is not a well-formed message."""
+
+
+class FrameError(WireError):
+    """The stream itself is broken or oversize: nothing after it can be read in step."""
 
 
 class Kind(str, enum.Enum):
@@ -538,15 +543,15 @@ def receive(fd: int, *, deadline: float | None = None, inputs: list | None = Non
     WireError when what came is not a message."""
     (n_lengths,) = struct.unpack("<Q", _read_exact(fd, 8, deadline))
     if n_lengths > 1 << 20:
-        raise WireError("a malformed message frame")
+        raise FrameError("a malformed message frame")
     try:
         lengths = json.loads(bytes(_read_exact(fd, n_lengths, deadline)))
     except ValueError:
-        raise WireError("a malformed message frame") from None
+        raise FrameError("a malformed message frame") from None
     header_len, total = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
     if type(lengths) is not list or not all(type(n) is int and n >= 0 for n in lengths) or sum(lengths) != total \
             or header_len > 64 << 20 or total > limit:
-        raise WireError(f"a message frame that is malformed or larger than {limit >> 20} MB")
+        raise FrameError(f"a message frame that is malformed or larger than {limit >> 20} MB")
     header = bytes(_read_exact(fd, header_len, deadline))
     payload = _read_exact(fd, total, deadline)
     return decode(header, payload, lengths, inputs)

@@ -51,7 +51,7 @@ def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
     if isinstance(exc, ForbiddenUsed):
         return "forbidden", str(exc)
     if isinstance(exc, BoxGone):
-        return "crashed", exc.message
+        return exc.status, exc.message
     if isinstance(exc, PropertyFailure):
         if exc.prop and exc.prop != running:
             return "failed", f"[{exc.prop}] {exc.message}"
@@ -84,6 +84,7 @@ def run_property(prop, solution: Solution, profile: str, seed: int | None) -> di
         if seed is not None:
             test = fix_seed(seed)(test)
     started = _clock()
+    stop = False
     try:
         test(solution)
         status, message, example = "passed", "", []
@@ -92,10 +93,11 @@ def run_property(prop, solution: Solution, profile: str, seed: int | None) -> di
     except BaseException as exc:  # noqa: BLE001 - a candidate's failure is data here
         status, message = describe_failure(exc, prop.id)
         example = getattr(exc, "cvg_example", [])
-        if status == "crashed" and example:
+        stop = isinstance(exc, (BoxGone, ForbiddenUsed))  # the box is gone or its verdict is final
+        if isinstance(exc, BoxGone) and example:
             message += f" while checking {prop.id}, on " + example[-1]
     return {"name": prop.id, "description": prop.description, "status": status, "message": message,
-            "example": example, "duration_s": round(_clock() - started, 4)}
+            "example": example, "duration_s": round(_clock() - started, 4), "stop": stop}
 
 
 # --- boxes ----------------------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
         result = run_property(prop, solution, job["profile"], job.get("seed"))
         send({"type": "test", **result})
         statuses.append(result["status"])
-        if result["status"] in FINAL:
+        if result.pop("stop") or result["status"] in FINAL:
             return {"type": "done", "status": result["status"], "message": result["message"], "sandbox": sandbox}
     ready = set(statuses) <= {"passed"}
 

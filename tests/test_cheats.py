@@ -41,12 +41,10 @@ def test_patched_clocks_change_nothing():
     assert 0 < result.duration_s < BOX_IOU.time_limit_s
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known hole: the solution runs in the worker process that holds the result channel, so a "
-    "frame walk with computed names finds `send` and the token and reports passes; closing it "
-    "needs the candidate's calls in a process apart from the one that reports (grader/worker.py)"))
 def test_obfuscated_channel_theft_is_caught():
-    assert grade("steals_channel_obfuscated").status != "passed"
+    """The result channel lives in the judge; the box holds nothing to steal."""
+    result = grade("steals_channel_obfuscated")
+    assert result.status in ("failed", "crashed", "error"), (result.status, result.message)
 
 
 def test_ci_seed_is_not_visible_to_the_solution(tmp_path):

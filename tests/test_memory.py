@@ -1,80 +1,76 @@
-"""grader/memory.py (extra peak memory measured in a forked child) and the chunked CLIP loss
-reference it grades against: what the measurement sees, how a failed child is reported, and that
-the tiled loss and its hand-written backward equal the naive loss."""
+"""grader/memory.py (extra peak memory of a box, read by the judge from /proc) and the chunked CLIP
+loss reference it grades against: what the measurement sees, that the box cannot lower it, how a
+failed box is reported, and that the tiled loss and its hand-written backward equal the naive loss."""
 
-import os
-import signal
-import time
+from pathlib import Path
 
 import pytest
 import torch
 
-from grader.memory import MemoryRunError, measure_extra_peak
+from grader.box import BoxSpec, Role, start
+from grader.memory import measure_extra_peak
+from grader.remote import Box, BoxGone
+from grader.suite import CandidateRaised
 from reference.ops.clip_loss import clip_loss as naive_clip_loss
 from reference.ops.clip_loss_chunked import clip_loss as chunked_clip_loss
 
 MB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """The grader's worker forks its children from a one-thread torch (an OpenMP pool that has
-    run threads is not safe to use after fork); do the same here, and restore afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "memory"
+EXPECTED = {"f": {"parameters": ["x"], "text": "f(x)"}}
 
 
-# --- measure_extra_peak ---------------------------------------------------------------------------
+@pytest.fixture
+def box(tmp_path):
+    """A fresh memory-measuring box for a fixture solution ``f(x)``, killed afterwards."""
+    started = []
+
+    def start_box(name: str) -> Box:
+        spec = BoxSpec(role=Role.CANDIDATE, track="python", scratch=str(tmp_path), output_path=str(tmp_path / "out"),
+                       solution=str(FIXTURES / f"{name}.py"), expected=EXPECTED, project_root=str(ROOT),
+                       measure_memory=True)
+        b = Box(*start(spec), "candidate's")
+        started.append(b)
+        b.wait_loaded(60)
+        return b
+
+    yield start_box
+    for b in started:
+        b.kill()
 
 
-def test_a_large_allocation_is_measured_and_its_output_comes_back():
-    size = 256 * MB
-
-    def call():
-        big = torch.ones(size // 4)  # float32, every page written
-        return [big.sum(), big[:3].clone()]
-
-    extra, outputs = measure_extra_peak(call, timeout_s=60)
-    assert extra >= size, f"measured {extra / MB:.1f} MB for a {size / MB:.0f} MB tensor"
-    assert extra < size + 64 * MB, f"measured {extra / MB:.1f} MB for a {size / MB:.0f} MB tensor"
-    assert float(outputs[0]) == size // 4
-    assert torch.equal(outputs[1], torch.ones(3))
+def _x():
+    return [torch.arange(4, dtype=torch.float64).requires_grad_(True)]
 
 
-def test_a_tiny_call_measures_little():
-    extra, outputs = measure_extra_peak(lambda: [torch.arange(10, dtype=torch.float64)], timeout_s=60)
+def test_a_large_allocation_is_measured_and_its_output_comes_back(box):
+    extra, outputs = measure_extra_peak(box("allocates"), "f", _x())
+    assert 256 * MB <= extra < 320 * MB, f"measured {extra / MB:.1f} MB for a 256 MB tensor"
+    assert float(outputs[0]) == 256 * MB // 4 + 6
+    assert torch.equal(outputs[1], torch.ones(4, dtype=torch.float64)), "the gradient comes back too"
+
+
+def test_a_tiny_call_measures_little(box):
+    extra, outputs = measure_extra_peak(box("tiny"), "f", [torch.arange(10, dtype=torch.float64)])
     assert extra < 16 * MB, f"measured {extra / MB:.1f} MB for 80 bytes"
-    assert torch.equal(outputs[0], torch.arange(10, dtype=torch.float64))
+    assert torch.equal(outputs[0], torch.arange(10, dtype=torch.float64) * 2)
 
 
-def test_an_exception_in_the_call_is_reported():
-    def call():
-        raise ValueError("boom")
-
-    with pytest.raises(MemoryRunError, match="raised ValueError: boom"):
-        measure_extra_peak(call, timeout_s=60)
+def test_the_box_cannot_reset_its_own_peak(box):
+    extra, _ = measure_extra_peak(box("resets_its_peak"), "f", _x())
+    assert extra >= 256 * MB, f"measured {extra / MB:.1f} MB: the box reset its high-water mark"
 
 
-def test_a_child_that_dies_is_reported_with_its_exit_status():
-    def call():
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    with pytest.raises(MemoryRunError, match="ended without a result"):
-        measure_extra_peak(call, timeout_s=60)
+def test_an_exception_in_the_call_is_reported(box):
+    with pytest.raises(CandidateRaised, match="raised ValueError: boom"):
+        measure_extra_peak(box("raises"), "f", _x())
 
 
-def test_a_child_over_its_timeout_is_killed_and_reported():
-    started = time.perf_counter()
-    with pytest.raises(MemoryRunError, match="longer than 0.5 s"):
-        measure_extra_peak(lambda: time.sleep(30) or [], timeout_s=0.5)
-    assert time.perf_counter() - started < 10
-
-
-def test_outputs_other_than_float_tensors_are_refused():
-    with pytest.raises(MemoryRunError, match="expected float32 or float64 tensors"):
-        measure_extra_peak(lambda: [torch.arange(3)], timeout_s=60)
+def test_a_box_that_dies_is_reported_with_its_signal(box):
+    with pytest.raises(BoxGone, match="SIGKILL"):
+        measure_extra_peak(box("dies"), "f", _x())
 
 
 # --- the chunked reference equals the naive loss --------------------------------------------------
