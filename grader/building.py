@@ -1,29 +1,63 @@
 """Compiling C++ and CUDA solutions with the project's CMake toolchain.
 
 A candidate writes only the kernel; the challenge's ``harness.cpp`` / ``harness.cu`` holds the
-bindings and the launch and ``#include``s the candidate's file. Builds are cached per challenge
-and solution path under ``.grader/build``: nothing is recompiled when nothing changed. Compiler
-errors are reported in the candidate's file, first error first.
+bindings and the launch and ``#include``s the candidate's file.
+
+Each build happens in a scratch folder ``.grader/build/<challenge id>/<key>``, where the key is a
+hash of everything that goes into the module: the solution's, harness's, ``cvg_kernel.h``'s and
+the CMake template's bytes, the toolchain's versions and the CUDA architectures. The folder holds
+copies ``src/solution.<ext>``, ``src/harness.<ext>`` and ``src/cvg_kernel.h``, and the include
+path is that ``src/`` plus the system, Python and pybind11 headers, nothing of the project's.
+Before compiling, the preprocessor lists the files the build would read (``-M``, with the exact
+compile command, a short timeout and a memory cap); anything outside the system headers and the
+three copies is refused, naming the line that includes it. The compiler's own dependency files
+are checked again afterwards.
+
+A finished build is marked by ``done``, written last, with the module's sha256 and an HMAC under
+a secret kept outside the project; a folder without a valid mark (interrupted, stale, planted or
+tampered with) is deleted and built again. A lock per key (``<key>.lock``, ``flock``) makes
+concurrent builds of the same content wait for each other, while different content builds in
+parallel; only the most recently used builds of each challenge are kept. Compiler errors are
+reported in the candidate's own file, first error first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import hmac
 import importlib.machinery
 import importlib.util
+import json
+import os
+import platform
 import re
+import shlex
 import shutil
+import signal
+import stat
 import subprocess
 import sys
+import sysconfig
+import time
 from pathlib import Path
 
 from grader.catalog import Challenge
 
 TEMPLATES = Path(__file__).parent / "templates"
 ERROR_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*(?:fatal )?error:?\s*(?P<msg>.*)$")
+NOTE_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*note:\s*(?P<msg>.*)$")
 NVCC_ERROR = re.compile(r"^(?P<file>[^(\s]+)\((?P<line>\d+)\): error:?\s*(?P<msg>.*)$")
+LINE_MARKER = re.compile(r'^#\s*(?P<line>\d+)\s+"(?P<file>(?:[^"\\]|\\.)*)"(?P<flags>(?:\s+\d)*)\s*$')
 MAX_ERRORS = 8
 BUILD_TIMEOUT_S = 600
+CHECK_TIMEOUT_S = 30  # the preprocessor alone: a second or two, unless it reads a device or a pipe
+CHECK_MEMORY_BYTES = 1 << 30  # the preprocessor needs tens of MB
+KEEP_BUILDS = 4  # per challenge, the most recently used
+PRUNE_GRACE_S = 300  # never prune a build used this recently: a caller may still be copying it
+INCLUDE_RULE = "a solution may include only system headers and cvg_kernel.h"
+KEY_VERSION = b"cv-grader build 2"
 
 
 class BuildError(Exception):
@@ -38,25 +72,461 @@ def module_name(challenge: Challenge) -> str:
     return f"cvg_{challenge.id}"
 
 
-def _build_dir(root: Path, challenge: Challenge, solution: Path) -> Path:
-    key = hashlib.sha1(f"{solution.resolve()}\n{harness_path(challenge)}".encode()).hexdigest()[:12]
-    return root / ".grader" / "build" / challenge.id / key
+def _extension(challenge: Challenge) -> str:
+    return ".cu" if challenge.track == "cuda" else ".cpp"
+
+
+# --- the cache key ----------------------------------------------------------------------------------
+
+TOOLCHAIN_ENV = ("CXX", "CUDACXX", "CUDAHOSTCXX", "CXXFLAGS", "CUDAFLAGS", "CPPFLAGS", "LDFLAGS", "CPATH",
+                 "CPLUS_INCLUDE_PATH", "C_INCLUDE_PATH", "CMAKE_GENERATOR", "CMAKE_PREFIX_PATH")
+
+
+def _version_of(command: list[str]) -> str:
+    path = shutil.which(command[0])
+    if path is None:
+        return f"{command[0]}: not found"
+    try:
+        out = subprocess.run([path, *command[1:]], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"{path}: {exc}"
+    return f"{os.path.realpath(path)}\n{out.stdout}{out.stderr}"
+
+
+def _cpu_model() -> str:
+    try:  # -march=native: a module built for one CPU may not run on another
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("model name", "flags")):
+                return line
+    except OSError:
+        pass
+    return platform.processor()
+
+
+@functools.lru_cache(maxsize=None)
+def _toolchain(track: str) -> tuple[str, ...]:
+    """What, besides the sources, decides the module: compiler, CMake, Python and pybind11."""
+    import pybind11
+
+    parts = [sys.version, sys.executable, pybind11.__version__, pybind11.get_include(), platform.machine(), _cpu_model(),
+             _version_of(["cmake", "--version"]), _version_of([os.environ.get("CXX") or "c++", "--version"])]
+    if track == "cuda":
+        parts.append(_version_of([os.environ.get("CUDACXX") or "nvcc", "--version"]))
+    parts += [f"{name}={os.environ.get(name, '')}" for name in TOOLCHAIN_ENV]
+    return tuple(parts)
+
+
+def build_key(challenge: Challenge, sources: dict[str, bytes]) -> str:
+    """The cache key: a hash of the sources' bytes, the build template, the toolchain and the flags."""
+    digest = hashlib.sha256()
+    parts = [KEY_VERSION, module_name(challenge).encode(), challenge.track.encode()]
+    parts += [item for name in sorted(sources) for item in (name.encode(), sources[name])]
+    parts += [(TEMPLATES / "CMakeLists.txt").read_bytes(), " ".join(_cuda_architectures(challenge)).encode()]
+    parts += [part.encode() for part in _toolchain(challenge.track)]
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()[:24]
+
+
+# --- locks, marks, pruning ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(path: Path, blocking: bool = True):
+    """An exclusive flock on ``path``; yields False (without waiting) when not blocking and held.
+    Retries when the file was deleted (by pruning) between opening and locking it."""
+    import fcntl
+
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                yield True
+                return
+        finally:
+            os.close(fd)
+
+
+@functools.lru_cache(maxsize=None)
+def _secret() -> bytes:
+    """A random key outside the project, so a ``done`` mark cannot be forged by whoever controls
+    the checkout (a fork can commit ``.grader/``). Without a writable cache folder, a key for this
+    process only: builds are then not reused across processes, never wrongly reused."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cv-grader"
+    path = folder / "build-secret"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            scratch = folder / f".build-secret.{os.getpid()}.{time.monotonic_ns()}"
+            scratch.write_bytes(os.urandom(32))
+            os.chmod(scratch, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(scratch, path)  # atomic: the first writer wins, whole
+            scratch.unlink()
+        secret = path.read_bytes()
+        if len(secret) >= 32:
+            return secret
+    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        pass
+    return os.urandom(32)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mac(key: str, module: str, sha256: str) -> str:
+    return hmac.new(_secret(), f"{key}\n{module}\n{sha256}".encode(), hashlib.sha256).hexdigest()
+
+
+def _cached_module(folder: Path, key: str) -> Path | None:
+    """The module of a completed build in ``folder``, or None when the mark is missing or does not
+    match the module (interrupted, stale or tampered with)."""
+    try:
+        mark = json.loads((folder / "done").read_text())
+        name = mark["module"]
+        module = folder / name
+        if (not isinstance(name, str) or Path(name).name != name or folder.is_symlink()
+                or not stat.S_ISREG(module.lstat().st_mode)):
+            return None
+        sha256 = _sha256(module)
+        if mark.get("key") != key or mark.get("sha256") != sha256 or not hmac.compare_digest(str(mark.get("mac")), _mac(key, name, sha256)):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / "done")  # last used, for pruning
+    return module
+
+
+def _mark_done(folder: Path, key: str, module: Path) -> None:
+    sha256 = _sha256(module)
+    scratch = folder / "done.tmp"
+    scratch.write_text(json.dumps({"key": key, "module": module.name, "sha256": sha256, "mac": _mac(key, module.name, sha256)}))
+    os.replace(scratch, folder / "done")
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _last_used(folder: Path) -> float:
+    for path in (folder / "done", folder):
+        with contextlib.suppress(OSError):
+            return path.stat().st_mtime
+    return 0.0
+
+
+def _prune(cache: Path, current: str) -> None:
+    """Delete all but the ``KEEP_BUILDS`` most recently used builds (and leftovers from older
+    layouts) of one challenge, skipping builds in progress and builds used in the last minutes."""
+    names = {p.name.removesuffix(".lock") for p in cache.iterdir()} - {current}
+    entries = sorted((cache / name for name in names), key=_last_used, reverse=True)
+    now = time.time()
+    for folder in entries[KEEP_BUILDS - 1:]:
+        if now - max(_last_used(folder), _last_used(cache / f"{folder.name}.lock")) < PRUNE_GRACE_S:
+            continue
+        lock = cache / f"{folder.name}.lock"
+        with contextlib.suppress(OSError), _locked(lock, blocking=False) as held:
+            if held:
+                _remove(folder)
+                lock.unlink(missing_ok=True)
+
+
+# --- running tools ------------------------------------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path, timeout: float = BUILD_TIMEOUT_S, memory: int | None = None) -> subprocess.CompletedProcess:
+    """Run a tool with no stdin in its own process group, killing the whole group on timeout (the
+    compiler driver's children too). ``memory`` caps each process's address space."""
+    if memory is not None:
+        command = ["/bin/sh", "-c", 'ulimit -v "$1" 2>/dev/null; shift; exec "$@"', "sh", str(memory // 1024), *command]
+    process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, errors="replace", start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+# --- messages in the candidate's terms ---------------------------------------------------------------
+
+
+class _Names:
+    """Paths of the scratch copies and of what they were copied from."""
+
+    def __init__(self, src: Path, challenge: Challenge, solution: Path):
+        ext = _extension(challenge)
+        self.src = src
+        self.solution = src / f"solution{ext}"
+        self.copies = {self.solution: solution, src / f"harness{ext}": harness_path(challenge),
+                       src / "cvg_kernel.h": TEMPLATES / "cvg_kernel.h"}
+        self.real_copies = {os.path.realpath(copy) for copy in self.copies}
+
+    def original(self, path: str) -> str:
+        real = os.path.realpath(path)
+        for copy, source in self.copies.items():
+            if real == os.path.realpath(copy):
+                return str(source)
+        return path
+
+    def map_text(self, text: str) -> str:
+        """Compiler output with the scratch copies' paths replaced by the originals'."""
+        for copy, source in self.copies.items():
+            for form in dict.fromkeys([str(copy), os.path.realpath(copy)]):
+                text = text.replace(form, str(source))
+        return text
 
 
 def compiler_errors(output: str, solution: Path) -> str:
-    """The compiler's errors, those in the candidate's file first, each as file:line: message."""
-    errors = []
+    """The compiler's errors, those in (or with a note pointing into) the candidate's file first,
+    each as file:line: message, with the notes that point into the candidate's file below it."""
+
+    def in_solution(file: str) -> bool:
+        return file == str(solution) or Path(file).name == solution.name
+
+    diagnostics = []  # [rank, text, notes]
     for line in output.splitlines():
-        match = ERROR_LINE.match(line.strip()) or NVCC_ERROR.match(line.strip())
+        line = line.strip()
+        match = ERROR_LINE.match(line) or NVCC_ERROR.match(line)
         if match:
-            errors.append((Path(match["file"]).name != solution.name, f"{match['file']}:{match['line']}: error: {match['msg']}"))
-    if not errors:
+            rank = 0 if in_solution(match["file"]) else 2
+            diagnostics.append([rank, f"{match['file']}:{match['line']}: error: {match['msg']}", []])
+            continue
+        note = NOTE_LINE.match(line)
+        if note and diagnostics and in_solution(note["file"]):
+            diagnostics[-1][2].append(f"  {note['file']}:{note['line']}: note: {note['msg']}")
+            diagnostics[-1][0] = min(diagnostics[-1][0], 1)
+    if not diagnostics:
         tail = "\n".join(output.strip().splitlines()[-15:])
         return f"the build failed:\n{tail}"
-    ordered = [text for _, text in sorted(errors, key=lambda e: e[0])]
+    ordered = ["\n".join([text, *dict.fromkeys(notes)]) for _, text, notes in sorted(diagnostics, key=lambda d: d[0])]
     shown = list(dict.fromkeys(ordered))[:MAX_ERRORS]
     more = len(ordered) - len(shown)
     return "compile error:\n" + "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+
+
+# --- the include check --------------------------------------------------------------------------------
+
+
+def _compiler_include_dirs(compiler: str) -> list[str]:
+    """The compiler's own search list for <...> (gcc/clang: ``-E -v``)."""
+    try:
+        out = subprocess.run([compiler, "-x", "c++", "-E", "-v", "-"], capture_output=True, text=True, timeout=60,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    dirs, inside = [], False
+    for line in out.stderr.splitlines():
+        if line.startswith("#include <...> search starts here"):
+            inside = True
+        elif line.startswith("End of search list"):
+            break
+        elif inside and line.startswith(" "):
+            dirs.append(line.strip().removesuffix(" (framework directory)"))
+    return dirs
+
+
+@functools.lru_cache(maxsize=None)
+def _system_dirs(track: str) -> tuple[str, ...]:
+    """Folders whose headers any solution may include: the compiler's, /usr/include, CUDA's,
+    Python's and pybind11's."""
+    import pybind11
+
+    dirs = ["/usr/include", pybind11.get_include()]
+    dirs += [sysconfig.get_paths().get(name) for name in ("include", "platinclude")]
+    for compiler in dict.fromkeys([os.environ.get("CXX") or "c++", os.environ.get("CUDAHOSTCXX") or "g++"]):
+        path = shutil.which(compiler)
+        if path:
+            dirs += _compiler_include_dirs(path)
+    if track == "cuda":
+        dirs += [str(p) for p in Path("/usr/local").glob("cuda*")]
+        nvcc = shutil.which(os.environ.get("CUDACXX") or "nvcc")
+        if nvcc:
+            home = Path(os.path.realpath(nvcc)).parent.parent
+            dirs += [str(home / "include"), *(str(p) for p in home.glob("targets/*/include"))]
+    return tuple(dict.fromkeys(os.path.realpath(d) for d in dirs if d))
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def parse_depfile(text: str) -> list[str]:
+    """The prerequisites of a Make-syntax dependency file, as gcc, clang and nvcc write them."""
+    text = text.replace("\\\r\n", " ").replace("\\\n", " ")
+    deps = []
+    for line in text.splitlines():
+        colon = re.search(r"(?<!\\):(?:\s|$)", line)
+        if colon is None:
+            continue
+        for token in re.findall(r"(?:\\.|[^\s\\])+\\?", line[colon.end():]):
+            deps.append(re.sub(r"\\([ #:\\])", r"\1", token).replace("$$", "$"))
+    return deps
+
+
+def _refused(deps: list[str], cwd: str, names: _Names, root: Path, track: str) -> dict[str, str]:
+    """The dependencies outside the system folders and the scratch copies, in order: resolved
+    path -> the path as the compiler found it (without ``..``)."""
+    import pybind11
+
+    system = _system_dirs(track)
+    root_real = os.path.realpath(root)
+    allowed_in_root = [os.path.realpath(pybind11.get_include()), *(os.path.realpath(p) for p in
+                       (sysconfig.get_paths().get("include"), sysconfig.get_paths().get("platinclude")) if p)]
+    refused = {}
+    for dep in deps:
+        real = os.path.realpath(os.path.join(cwd, dep))
+        if real in names.real_copies:
+            continue
+        ok = os.path.isfile(real) and any(_under(real, d) for d in system)
+        if ok and _under(real, root_real):  # a project that sits under a system folder: still not its files
+            ok = any(_under(real, d) for d in allowed_in_root)
+        if not ok:
+            refused.setdefault(real, os.path.normpath(os.path.join(cwd, dep)))
+    return refused
+
+
+def _includers(preprocessed: str, cwd: str) -> dict[str, tuple[str, int]]:
+    """From ``-E`` output's line markers: each file (resolved) -> (the file that included it, line)."""
+    stack: list[str] = []
+    found: dict[str, tuple[str, int]] = {}
+    for text in preprocessed.splitlines():
+        if not text.startswith("#"):
+            continue
+        marker = LINE_MARKER.match(text)
+        if marker is None:
+            continue
+        name = re.sub(r"\\(.)", r"\1", marker["file"])
+        flags = marker["flags"].split()
+        if "1" in flags:
+            stack.append(name)
+        elif "2" in flags:
+            if stack:
+                child = stack.pop()
+                found.setdefault(os.path.realpath(os.path.join(cwd, child)), (name, int(marker["line"]) - 1))
+            if stack:
+                stack[-1] = name
+        elif stack:
+            stack[-1] = name
+        else:
+            stack.append(name)
+    return found
+
+
+PREPROCESS_DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "--output-file", "--dependency-output", "-odir"}
+PREPROCESS_DROP = {"-c", "--compile", "-MD", "-MMD", "-MP", "--generate-dependencies-with-compile",
+                   "--generate-nonsystem-dependencies-with-compile", "--generate-dependency-targets"}
+PREPROCESS_DROP_PREFIXES = ("-o=", "--output-file=", "-MF", "-MT", "-MQ", "--dependency-output=", "-Wp,-M")
+
+
+def _preprocessor(build_dir: Path, names: _Names, mode: str) -> tuple[list[str], str]:
+    """The harness's exact compile command (from compile_commands.json) turned into a preprocessor
+    run: ``-M`` for the dependency list, ``-E`` for the line markers."""
+    entries = json.loads((build_dir / "compile_commands.json").read_text())
+    harness = [c for c in names.copies if c.name.startswith("harness")][0]
+    entry = next(e for e in entries if os.path.realpath(os.path.join(e["directory"], e["file"])) == os.path.realpath(harness))
+    args = entry.get("arguments") or shlex.split(entry["command"])
+    command, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in PREPROCESS_DROP_WITH_VALUE:
+            skip = True
+        elif arg not in PREPROCESS_DROP and not arg.startswith(PREPROCESS_DROP_PREFIXES):
+            command.append(arg)
+    return command + [mode], entry["directory"]
+
+
+def _check_includes(build_dir: Path, names: _Names, root: Path, challenge: Challenge) -> None:
+    """Refuse a solution whose build would read anything but system headers and the scratch
+    copies. The preprocessor runs first, alone, with a timeout and a memory cap, so an include of
+    /dev/zero or a pipe fails here instead of hanging the compiler."""
+    solution = names.copies[names.solution]
+    try:
+        command, cwd = _preprocessor(build_dir, names, "-M")
+    except (OSError, ValueError, KeyError, StopIteration) as exc:  # fail closed: no check, no build
+        raise BuildError(f"cannot check what {solution} includes: no usable compile_commands.json ({exc})") from None
+    try:
+        listed = _run(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"preprocessing {solution} did not finish within {CHECK_TIMEOUT_S} s: does it include a device "
+                         f"or a pipe, such as /dev/zero? {INCLUDE_RULE}") from None
+    if listed.returncode != 0:
+        output = names.map_text(listed.stdout + listed.stderr)
+        if re.search(r"out of memory|memory exhausted|bad_alloc|[Cc]annot allocate", output):
+            raise BuildError(f"preprocessing {solution} ran out of memory: does it include a device such as /dev/zero? {INCLUDE_RULE}")
+        message = compiler_errors(output, solution)
+        if re.search(r"No such file or directory|cannot open source file", output):
+            message += f"\n({INCLUDE_RULE}; the files next to it are not part of the build)"
+        raise BuildError(message)
+    refused = _refused(parse_depfile(listed.stdout), cwd, names, root, challenge.track)
+    if refused:
+        raise BuildError(_refusal(refused, build_dir, names))
+
+
+def _refusal(refused: dict[str, str], build_dir: Path, names: _Names) -> str:
+    """The refusal, naming for each refused file the line that includes it (the include from
+    outside the refused files: the solution's line, not a line inside the reference)."""
+    includers: dict[str, tuple[str, int]] = {}
+    try:
+        command, cwd = _preprocessor(build_dir, names, "-E")
+        marked = _run(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
+        includers = {child: (os.path.realpath(os.path.join(cwd, parent)), line)
+                     for child, (parent, line) in _includers(marked.stdout, cwd).items()}
+    except (subprocess.SubprocessError, OSError, StopIteration, ValueError):
+        pass
+    lines = []
+    for real, shown in refused.items():
+        where, child, seen = str(names.copies[names.solution]), real, set()
+        while child in includers and child not in seen:
+            seen.add(child)
+            parent, line = includers[child]
+            if parent not in refused:
+                where = f"{names.original(parent)}:{line}"
+                break
+            child = parent
+        if child != real:
+            continue  # included by another refused file, which is reported
+        lines.append(f"{where} includes {shown}: {INCLUDE_RULE}")
+    return "\n".join(lines or [f"{names.copies[names.solution]} includes {next(iter(refused.values()))}: {INCLUDE_RULE}"])
+
+
+def _check_depfiles(build_dir: Path, names: _Names, root: Path, challenge: Challenge) -> None:
+    """The same rule on the dependency files the compiler wrote while building (a second look,
+    should the compile have read anything the preprocessor run did not)."""
+    for depfile in build_dir.rglob("*.d"):
+        try:
+            deps = parse_depfile(depfile.read_text(errors="replace"))
+        except OSError:
+            continue
+        refused = _refused(deps, str(build_dir), names, root, challenge.track)
+        if refused:
+            raise BuildError("\n".join(f"{names.copies[names.solution]} includes {p}: {INCLUDE_RULE}" for p in refused.values()))
+
+
+# --- building -------------------------------------------------------------------------------------------
 
 
 def _cuda_architectures(challenge: Challenge) -> list[str]:
@@ -69,44 +539,89 @@ def _cuda_architectures(challenge: Challenge) -> list[str]:
     return [f"-DCMAKE_CUDA_ARCHITECTURES={'native' if gpu_present() else '90-virtual'}"]
 
 
-def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
-
-
-def build(root: Path, challenge: Challenge, solution: Path) -> Path:
-    """Compile ``solution`` into the challenge's extension module; returns the module's path."""
-    if shutil.which("cmake") is None:
-        raise BuildError("cmake not found: compiled tracks need CMake (pip install cmake)")
+def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path, key: str, sources: dict[str, bytes]) -> Path:
+    """Build from nothing in ``folder`` (deleted first); returns the module, marked done."""
     import pybind11
 
-    if not harness_path(challenge).is_file():
-        raise BuildError(f"{challenge.id} has no {harness_path(challenge).name}: the challenge is incomplete")
-    solution = solution.resolve()
-    build_dir = _build_dir(root, challenge, solution)
-    build_dir.mkdir(parents=True, exist_ok=True)
+    _remove(folder)
+    src = folder / "src"
+    src.mkdir(parents=True)
+    for name, data in sources.items():
+        (src / name).write_bytes(data)
+    names = _Names(src, challenge, solution)
+    build_dir = folder / "build"
     name = module_name(challenge)
-    if not (build_dir / "CMakeCache.txt").exists():
+    harness_copy = next(c for c in names.copies if c.name.startswith("harness"))
+    try:
         configure = _run(
             [
                 "cmake", "-S", str(TEMPLATES), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
-                f"-DPython_EXECUTABLE={sys.executable}", f"-Dpybind11_DIR={pybind11.get_cmake_dir()}",
-                f"-DCVG_MODULE={name}", f"-DCVG_HARNESS={harness_path(challenge)}", f"-DCVG_SOLUTION={solution}",
-                f"-DCVG_INCLUDE={TEMPLATES}", f"-DCVG_WITH_CUDA={'ON' if challenge.track == 'cuda' else 'OFF'}",
-                *_cuda_architectures(challenge),
+                "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", f"-DPython_EXECUTABLE={sys.executable}",
+                f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", f"-DCVG_MODULE={name}", f"-DCVG_HARNESS={harness_copy}",
+                f"-DCVG_SOLUTION={names.solution}", f"-DCVG_INCLUDE={src}",
+                f"-DCVG_WITH_CUDA={'ON' if challenge.track == 'cuda' else 'OFF'}", *_cuda_architectures(challenge),
             ],
-            build_dir,
+            folder,
         )
         if configure.returncode != 0:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise BuildError("configuring the build failed:\n" + "\n".join((configure.stdout + configure.stderr).splitlines()[-15:]))
-    compiled = _run(["cmake", "--build", str(build_dir)], build_dir)
-    if compiled.returncode != 0:
-        raise BuildError(compiler_errors(compiled.stdout + compiled.stderr, solution))
-    suffixes = importlib.machinery.EXTENSION_SUFFIXES
-    found = [p for p in build_dir.glob(f"{name}*") if any(str(p).endswith(s) for s in suffixes)]
-    if not found:
-        raise BuildError(f"the build produced no {name} module in {build_dir}")
-    return found[0]
+            tail = "\n".join((configure.stdout + configure.stderr).splitlines()[-15:])
+            raise BuildError("configuring the build failed:\n" + names.map_text(tail))
+        _check_includes(build_dir, names, root, challenge)
+        compiled = _run(["cmake", "--build", str(build_dir)], folder)
+        if compiled.returncode != 0:
+            raise BuildError(compiler_errors(names.map_text(compiled.stdout + compiled.stderr), solution))
+        _check_depfiles(build_dir, names, root, challenge)
+        suffixes = importlib.machinery.EXTENSION_SUFFIXES
+        found = [p for p in build_dir.glob(f"{name}*") if p.is_file() and any(p.name.endswith(s) for s in suffixes)]
+        if not found:
+            raise BuildError(f"the build produced no {name} module in {build_dir}")
+        module = folder / found[0].name
+        shutil.copyfile(found[0], module)
+        _mark_done(folder, key, module)
+    except subprocess.TimeoutExpired as exc:
+        _remove(folder)
+        raise BuildError(f"the build did not finish within {exc.timeout:.0f} s") from None
+    except BaseException:
+        _remove(folder)
+        raise
+    _remove(build_dir)
+    return module
+
+
+def build(root: Path, challenge: Challenge, solution: Path) -> Path:
+    """Compile ``solution`` into the challenge's extension module; returns the module's path, a
+    file in the build cache (copy it before loading it anywhere it could be replaced)."""
+    if shutil.which("cmake") is None:
+        raise BuildError("cmake not found: compiled tracks need CMake (pip install cmake)")
+    harness = harness_path(challenge)
+    if not harness.is_file():
+        raise BuildError(f"{challenge.id} has no {harness.name}: the challenge is incomplete")
+    solution = Path(solution).resolve()
+    ext = _extension(challenge)
+    try:
+        sources = {f"solution{ext}": solution.read_bytes(), f"harness{ext}": harness.read_bytes(),
+                   "cvg_kernel.h": (TEMPLATES / "cvg_kernel.h").read_bytes()}
+    except OSError as exc:
+        raise BuildError(f"cannot read the solution: {exc}") from None
+    key = build_key(challenge, sources)
+    cache = Path(root) / ".grader" / "build" / challenge.id
+    cache.mkdir(parents=True, exist_ok=True)
+    folder = cache / key
+    lock = cache / f"{key}.lock"
+    if lock.is_symlink():
+        lock.unlink()
+    with _locked(lock):
+        module = _cached_module(folder, key)
+        if module is not None:
+            return module
+        try:
+            module = _build_fresh(Path(root), challenge, solution, folder, key, sources)
+        except BaseException:
+            lock.unlink(missing_ok=True)  # nothing cached; a waiter reopens the path and builds
+            raise
+    with contextlib.suppress(OSError):
+        _prune(cache, key)
+    return module
 
 
 def load_compiled(job: dict) -> dict:

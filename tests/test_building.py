@@ -1,11 +1,18 @@
-"""Compiled tracks: compile errors point into the candidate's file, builds are cached, CUDA
-challenges compile here and are skipped only for want of a GPU."""
+"""Compiled tracks: compile errors point into the candidate's file, builds are cached by content
+in scratch folders, a solution may include only system headers and cvg_kernel.h, CUDA challenges
+compile here and are skipped only for want of a GPU."""
 
+import json
+import os
 import shutil
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
+from grader import building
 from grader.availability import gpu_present
 from grader.building import BuildError, build
 from grader.catalog import load_catalog
@@ -15,6 +22,32 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "building"
 CATALOG = {c.id: c for c in load_catalog(ROOT)}
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found")
+RULE = "a solution may include only system headers and cvg_kernel.h"
+
+
+def unique(text: str) -> str:
+    """The solution with a comment no other test (or earlier run) has built: a fresh build."""
+    return text + f"\n// {uuid.uuid4().hex}\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """Counts the builds from scratch (cache misses)."""
+    calls = []
+    fresh = building._build_fresh
+
+    def counted(*args, **kwargs):
+        calls.append(args[4])  # the key
+        return fresh(*args, **kwargs)
+
+    monkeypatch.setattr(building, "_build_fresh", counted)
+    return calls
 
 
 def test_compile_error_names_the_candidates_file_and_line():
@@ -65,3 +98,179 @@ def test_replaying_speed_runs_the_properties_then_the_measurement():
                              only=["speed"], seed=1)
     names = [t.name for t in result.tests]
     assert result.status == "passed" and names[-1] == "speed" and "matches_reference" in names, names
+
+
+# --- what a solution may include -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("include", [
+    '"../../../../../reference/kernels/nms_cpp.cpp"',  # from the scratch src/ up to the project
+    f'"{ROOT}/reference/kernels/nms_cpp.cpp"',
+    f"<{ROOT}/reference/kernels/nms_cpp.cpp>",
+])
+def test_including_the_reference_is_refused_naming_the_line(tmp_path, include):
+    solution = write(tmp_path, "mine.cpp", f'#include "cvg_kernel.h"\n\n#include {include}\n')
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    reference = ROOT / "reference" / "kernels" / "nms_cpp.cpp"
+    assert str(error.value) == f"{solution}:3 includes {reference}: {RULE}"
+
+
+def test_include_built_by_macros_is_refused(tmp_path):
+    solution = write(tmp_path, "mine.cpp", f"""#include "cvg_kernel.h"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define HOME {ROOT}
+#define PATH(file) XSTR(HOME/csrc/file)
+#if __has_include(PATH(nms.cpp))
+#include PATH(nms.cpp)
+#endif
+""")
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    assert f"{solution}:7 includes {ROOT / 'csrc' / 'nms.cpp'}: {RULE}" in str(error.value)
+
+
+def test_project_files_are_not_on_the_include_path(tmp_path):
+    """What a solution found next to it in its challenge folder, or through -I templates/, is gone."""
+    solution = write(tmp_path, "mine.cpp", '#include "cvg_kernel.h"\n#include "../../csrc/nms.cpp"\n')
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    assert f"{solution}:2: error: ../../csrc/nms.cpp: No such file" in str(error.value)
+    assert RULE in str(error.value)
+
+
+def test_including_a_device_fails_fast(tmp_path):
+    solution = write(tmp_path, "mine.cpp", unique('#include "cvg_kernel.h"\n#include "/dev/zero"\n'))
+    started = time.monotonic()
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    assert time.monotonic() - started < 60 and RULE in str(error.value)
+    stdin = write(tmp_path, "stdin.cpp", '#include "cvg_kernel.h"\n#include "/dev/stdin"\n')
+    with pytest.raises(BuildError, match=f"stdin.cpp:2 includes /dev/stdin: {RULE}"):
+        build(ROOT, CATALOG["nms_cpp"], stdin)
+
+
+def test_including_a_pipe_times_out_instead_of_hanging(tmp_path, monkeypatch):
+    monkeypatch.setattr(building, "CHECK_TIMEOUT_S", 3)
+    os.mkfifo(tmp_path / "pipe")
+    solution = write(tmp_path, "mine.cpp", unique(f'#include "cvg_kernel.h"\n#include "{tmp_path / "pipe"}"\n'))
+    started = time.monotonic()
+    with pytest.raises(BuildError, match="did not finish within 3 s"):
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    assert time.monotonic() - started < 60
+
+
+@needs_nvcc
+def test_cuda_solution_including_the_reference_is_refused(tmp_path):
+    reference = ROOT / "reference" / "kernels" / "box_iou_cuda.cu"
+    solution = write(tmp_path, "mine.cu", f'#include "cvg_kernel.h"\n#include "{reference}"\n')
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["box_iou_cuda"], solution)
+    assert str(error.value) == f"{solution}:2 includes {reference}: {RULE}"
+
+
+def test_depfile_parsing_keeps_escaped_spaces():
+    text = "harness.o: /usr/include/a\\ b.h \\\n /usr/include/c.h src/x\\#y.h $$HOME.h\n"
+    assert building.parse_depfile(text) == ["/usr/include/a b.h", "/usr/include/c.h", "src/x#y.h", "$HOME.h"]
+
+
+# --- compile errors in the scratch copy --------------------------------------------------------------
+
+
+def test_missing_brace_points_into_the_candidates_file(tmp_path):
+    """gcc reports a missing } at the end of the harness; its note points at the candidate's {."""
+    solution = write(tmp_path, "mine.cpp", unique((ROOT / "tests/solutions/box_iou_cpp/textbook.cpp").read_text().rstrip()[:-1]))
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["box_iou_cpp"], solution)
+    lines = str(error.value).splitlines()
+    assert "scratch" not in str(error.value) and ".grader" not in str(error.value), error.value
+    assert lines[1].startswith(str(CATALOG["box_iou_cpp"].folder / "harness.cpp")) and "expected" in lines[1], error.value
+    assert lines[2].startswith(f"  {solution}:7: note: to match this"), error.value
+
+
+# --- the cache -------------------------------------------------------------------------------------------
+
+
+def test_key_follows_the_content_not_the_path(tmp_path):
+    challenge = CATALOG["box_iou_cpp"]
+    sources = {"solution.cpp": b"int x;", "harness.cpp": b"h", "cvg_kernel.h": b"k"}
+    key = building.build_key(challenge, sources)
+    assert building.build_key(challenge, dict(sources)) == key
+    assert building.build_key(challenge, {**sources, "solution.cpp": b"int x; "}) != key
+    assert building.build_key(challenge, {**sources, "harness.cpp": b"h2"}) != key
+    assert building.build_key(CATALOG["nms_cpp"], sources) != key
+    first, second = write(tmp_path, "a.cpp", "x"), write(tmp_path, "b.cpp", "x")
+    assert building.build_key(challenge, {"solution.cpp": first.read_bytes()}) == building.build_key(challenge, {"solution.cpp": second.read_bytes()})
+
+
+def test_concurrent_builds_of_the_same_content_build_once(tmp_path, builds):
+    solution = write(tmp_path, "mine.cpp", unique((ROOT / "tests/solutions/nms_cpp/textbook.cpp").read_text()))
+    barrier, results = threading.Barrier(2), []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(build(ROOT, CATALOG["nms_cpp"], solution))
+        except Exception as exc:  # noqa: BLE001 - reported by the assert below
+            results.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert len(results) == 2 and all(isinstance(r, Path) for r in results), results
+    assert results[0] == results[1] and results[0].is_file()
+    assert len(builds) == 1
+
+
+def test_locks_are_per_key(tmp_path):
+    with building._locked(tmp_path / "a.lock") as held:
+        assert held
+        with building._locked(tmp_path / "b.lock", blocking=False) as other:
+            assert other
+        with building._locked(tmp_path / "a.lock", blocking=False) as same:
+            assert not same
+
+
+def test_tampered_build_is_rebuilt(tmp_path, builds):
+    solution = write(tmp_path, "mine.cpp", unique((ROOT / "tests/solutions/box_iou_cpp/textbook.cpp").read_text()))
+    challenge = CATALOG["box_iou_cpp"]
+    module = build(ROOT, challenge, solution)
+    folder = module.parent
+    assert folder.parent == ROOT / ".grader" / "build" / "box_iou_cpp" and (folder / "done").is_file()
+    assert (folder / "src" / "solution.cpp").read_bytes() == solution.read_bytes()
+    assert build(ROOT, challenge, solution) == module and len(builds) == 1
+
+    (folder / "done").unlink()  # an interrupted build
+    assert build(ROOT, challenge, solution) == module and len(builds) == 2
+
+    key = folder.name
+    assert building._cached_module(folder, key) == module
+    built = module.read_bytes()
+    module.write_bytes(b"not the module that was built")  # replaced, marker kept
+    assert building._cached_module(folder, key) is None
+    module.write_bytes(built + b"planted")  # replaced, and the marker's hash rewritten to match
+    mark = json.loads((folder / "done").read_text())
+    mark["sha256"] = building._sha256(module)
+    (folder / "done").write_text(json.dumps(mark))
+    assert building._cached_module(folder, key) is None
+    assert build(ROOT, challenge, solution) == module and len(builds) == 3
+    assert not module.read_bytes().endswith(b"planted") and building._cached_module(folder, key) == module
+
+
+def test_old_builds_are_pruned(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for i in range(7):
+        (cache / f"k{i}").mkdir()
+        (cache / f"k{i}" / "done").write_text("{}")
+        os.utime(cache / f"k{i}" / "done", (1000 + i, 1000 + i))
+    (cache / "orphan.lock").touch()
+    os.utime(cache / "orphan.lock", (10, 10))
+    with building._locked(cache / "k0.lock"):  # in use: kept whatever its age
+        building._prune(cache, current="k6")
+    left = sorted(p.name for p in cache.iterdir() if not p.name.endswith(".lock"))
+    assert left == ["k0", "k3", "k4", "k5", "k6"]
+    assert not (cache / "orphan.lock").exists()
