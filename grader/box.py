@@ -75,6 +75,9 @@ def start(spec: BoxSpec) -> tuple[int, int, int]:
             _main(spec, to_box_r, from_box_w, output)
             code = 0
         except BaseException:  # noqa: BLE001 - the box never returns into the judge's code
+            import traceback
+
+            traceback.print_exc()  # into the box's output, shown with the verdict
             code = 71
         finally:
             os._exit(code)

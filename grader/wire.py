@@ -194,6 +194,8 @@ class _Encoder:
         if alias is not None:
             node["alias"] = {"input": alias, "offset": t.storage_offset(), "stride": list(t.stride())}
         flat = t.detach().contiguous().reshape(-1)
+        if flat.numel() and flat.stride(0) != 1:  # a one-element tensor may keep any stride
+            flat = torch.empty(flat.numel(), dtype=flat.dtype).copy_(flat)
         node["$tensor"] = self.buffer(flat.view(torch.uint8).numpy() if flat.numel() else b"")
         return node
 
@@ -222,7 +224,7 @@ class _Encoder:
         if type(value) is torch.Tensor or type(value) is nn.Parameter:
             return self.tensor(value)
         if isinstance(value, torch.Tensor):
-            return {"$unsupported": f"a torch.Tensor subclass {type(value).__qualname__}"}
+            return {"$unsupported": f"a torch.Tensor subclass {type(value).__name__}"}
         if type(value) is np.ndarray:
             if value.dtype.name not in _NUMPY_DTYPES:
                 return {"$unsupported": f"a numpy array of dtype {value.dtype}"}
@@ -242,12 +244,12 @@ class _Encoder:
             return {"$device": str(value)}
         if isinstance(value, nn.Module):
             return self.module(value, depth)
-        return {"$unsupported": f"a {type(value).__module__}.{type(value).__qualname__} object"}
+        return {"$unsupported": f"a {type(value).__name__} object (from {type(value).__module__})"}
 
     def module(self, m, depth: int) -> dict:
         entry = module_classes().get(type(m).__name__)
         if entry is None or type(m) is not entry[0]:
-            return {"$unsupported": f"a {type(m).__qualname__} module (only torch.nn's own "
+            return {"$unsupported": f"a {type(m).__name__} module (only torch.nn's own "
                                     f"{', '.join(sorted(module_classes()))} can be passed or returned)"}
         cls, extract = entry
         children = [[name, self.encode(child, depth + 1)] for name, child in m.named_children()] \
