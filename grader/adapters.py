@@ -13,10 +13,13 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Callable
 
+# Imported here, not in the functions: they run inside the candidate's calls, where an import of a
+# module the exercise forbids (some forbid torch) would trip the box's import guard.
+import numpy as np
+import torch
+
 
 def to_numpy(value: Any) -> Any:
-    import torch
-
     if isinstance(value, torch.Tensor):
         if value.device.type != "cpu":
             raise TypeError("this track runs on the CPU; got a tensor on " + str(value.device))
@@ -27,9 +30,6 @@ def to_numpy(value: Any) -> Any:
 
 
 def to_torch(value: Any) -> Any:
-    import numpy as np
-    import torch
-
     if isinstance(value, np.ndarray):
         return torch.from_numpy(value)
     if isinstance(value, tuple):

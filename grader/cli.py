@@ -171,6 +171,9 @@ def check(
     ci: bool = typer.Option(False, "--ci", help="Official grading: profile ci, a fresh OS seed, every results file in --results-dir."),
     results_dir: Path = typer.Option(Path("results"), "--results-dir", help="Where --ci writes its results files."),
     notes: List[str] = typer.Option(None, "--note", hidden=True, help="A line for the summary (used by grade-fork)."),
+    graded_upstream: Optional[str] = typer.Option(None, "--graded-upstream", hidden=True, help="grade-fork: the upstream graded with."),
+    graded_ref: Optional[str] = typer.Option(None, "--graded-ref", hidden=True, help="grade-fork: the ref asked for."),
+    graded_commit: Optional[str] = typer.Option(None, "--graded-commit", hidden=True, help="grade-fork: the commit the ref resolved to."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
@@ -203,12 +206,25 @@ def check(
             console.print(f"no selected challenge is on track {', '.join(track)}")
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
-    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs)
-    run.notes += list(notes or ())
+    # Verified before anything is graded: what grades is what the manifest pinned.
     tampered = manifest.verify(root)
-    if tampered:
+    pinned = manifest.compute(root)
+    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs)
+    reasons = [tampered] if tampered else []
+    during = manifest.diff(pinned, manifest.compute(root))
+    if during:
+        reasons.append(f"the grader's files changed during the run: {during.describe()}")
+    if reasons:
         run.official = False
-        run.notes.append(tampered)
+        run.unofficial_reason = "; ".join(reasons)
+    run.versions = library_versions()
+    if graded_commit:
+        run.upstream = {"repository": graded_upstream or "", "ref": graded_ref or "", "commit": graded_commit}
+    run.notes = reasons + list(notes or ())
+    writes_results = any((json_path, junit_path, gradescope_path, badge_path, summary_path))
+    if writes_results:
+        shown = ", ".join(f"{name} {version or 'not installed'}" for name, version in run.versions.items())
+        run.notes.append(f"seed {run.seed} replays with {shown}" if run.seed is not None else f"graded with {shown}")
     print_summary(console, run)
     if json_path:
         run.write_json(json_path)
@@ -225,6 +241,19 @@ def check(
     raise typer.Exit(0 if run.passed else 1)
 
 
+def library_versions() -> dict[str, Optional[str]]:
+    """The versions a seed replays with (from the installed distributions, without importing)."""
+    from importlib import metadata
+
+    versions = {}
+    for name in ("hypothesis", "torch", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 @app.command("manifest")
 def manifest_command(
     write_it: bool = typer.Option(False, "--write", help="Record the current files in grader/manifest.json (maintainers)."),
@@ -234,7 +263,9 @@ def manifest_command(
 
     root, _ = _catalog()
     if write_it:
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", *manifest.FOLDERS], cwd=root, capture_output=True, text=True).stdout
+        paths = [*manifest.FOLDERS, *manifest.ROOT_FILES, ":(exclude,glob)challenges/*/solution.*",
+                 ":(exclude,glob)challenges/*/README.md"]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root, capture_output=True, text=True).stdout
         if dirty.strip():
             console.print("[yellow]warning:[/yellow] uncommitted or untracked files are recorded too; "
                           "a clean clone will not match:\n" + dirty.rstrip())

@@ -5,12 +5,18 @@ files are copied in from the fork; ``grader check --ci`` runs there, in a proces
 directory and ``CV_GRADER_ROOT`` are that clone, so the worker imports the clone's
 ``tests/suites``. The ``grader`` and ``reference`` packages are the installed ones: in CI, install
 them from the upstream checkout (``scripts/setup.sh`` there), never from the fork.
+
+A solution is copied only when it is a regular file whose every folder on the way
+(``challenges``, ``challenges/<id>``) is a real folder: symbolic links are never followed, so a
+fork cannot point the grader at the reference, at ``/etc/passwd`` or at a crafted folder. Links,
+oversized files and files that are not UTF-8 text are not graded and are named in the summary.
+The results record the upstream commit the ref resolved to.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -21,6 +27,8 @@ from grader.catalog import ROOT_ENV, SOLUTION_SUFFIX
 
 SOLUTION_NAMES = sorted({f"solution{suffix}" for suffix in SOLUTION_SUFFIX.values()})
 MAX_NAMED = 10
+# A solution is a page or two of code; anything larger is refused, not graded.
+MAX_SOLUTION_BYTES = 1_000_000
 
 
 class ForkError(Exception):
@@ -50,56 +58,114 @@ def clone(upstream: str, ref: str, target: Path) -> str:
     return _git("rev-parse", "HEAD", cwd=target).stdout.strip()
 
 
+def _read_solution(source: Path) -> tuple[bytes | None, str]:
+    """The bytes of a fork's solution file, or None and why it is not graded. Never follows a link."""
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, "a symbolic link" if os.path.islink(source) else f"unreadable: {exc.strerror}"
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None, "not a regular file"
+        if info.st_size > MAX_SOLUTION_BYTES:
+            return None, f"{info.st_size} bytes, over the {MAX_SOLUTION_BYTES // 1_000_000} MB limit"
+        data = f.read(MAX_SOLUTION_BYTES + 1)
+    if len(data) > MAX_SOLUTION_BYTES:
+        return None, f"over the {MAX_SOLUTION_BYTES // 1_000_000} MB limit"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text (byte {exc.start})"
+    return data, ""
+
+
 def copy_solutions(fork: Path, target: Path) -> tuple[list[str], list[str]]:
-    """Copy the fork's solution files for the upstream's challenges; (copied, ignored) paths."""
+    """Copy the fork's solution files for the upstream's challenges; (copied, ignored) paths.
+
+    Only regular files ``challenges/<id>/solution.<ext>`` under real folders are copied: a
+    symbolic link anywhere on the way (the challenge folder, the file) is named and skipped."""
     copied, ignored = [], []
-    for folder in sorted((fork / "challenges").glob("*")):
+    challenges = fork / "challenges"
+    if challenges.is_symlink() or not challenges.is_dir():
+        return [], ["challenges (not a real folder; nothing under it is graded)"]
+    for entry in sorted(os.scandir(challenges), key=lambda e: e.name):
+        relative = f"challenges/{entry.name}"
+        if entry.is_symlink():
+            ignored.append(f"{relative} (a symbolic link; nothing under it is graded)")
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            continue
         for name in SOLUTION_NAMES:
-            source = folder / name
-            relative = f"challenges/{folder.name}/{name}"
-            if not (source.exists() or source.is_symlink()):
+            source = Path(entry.path) / name
+            path = f"{relative}/{name}"
+            try:
+                mode = os.lstat(source).st_mode
+            except FileNotFoundError:
                 continue
-            if source.is_symlink() or not source.is_file():
-                ignored.append(f"{relative} (not a regular file)")
-            elif not (target / "challenges" / folder.name / "challenge.toml").is_file():
-                ignored.append(f"{relative} (no such challenge upstream)")
-            else:
-                shutil.copyfile(source, target / relative)
-                copied.append(relative)
+            except OSError as exc:
+                ignored.append(f"{path} (unreadable: {exc.strerror})")
+                continue
+            if stat.S_ISLNK(mode):
+                ignored.append(f"{path} (a symbolic link)")
+                continue
+            if not stat.S_ISREG(mode):
+                ignored.append(f"{path} (not a regular file)")
+                continue
+            upstream_folder = target / "challenges" / entry.name
+            if not (upstream_folder / "challenge.toml").is_file():
+                ignored.append(f"{path} (no such challenge upstream)")
+                continue
+            data, why = _read_solution(source)
+            if data is None:
+                ignored.append(f"{path} ({why})")
+                continue
+            destination = upstream_folder / name
+            if destination.is_symlink() or destination.exists():
+                destination.unlink()
+            destination.write_bytes(data)
+            copied.append(path)
     return copied, ignored
 
 
 def edited_files(fork: Path, upstream: Path) -> list[str]:
-    """The fork's files under tests/, reference/, grader/ and csrc/ that differ from the upstream's."""
-    found = manifest.diff(manifest.compute(upstream), manifest.compute(fork))
-    return found.changed + found.missing + found.extra
+    """The fork's files that define grading (``grader.manifest``) and differ from the upstream's.
+    Under a linked folder only the link is named, not every upstream file it hides."""
+    theirs = manifest.compute(fork)
+    links = [p for p, digest in theirs.items() if digest.startswith(manifest.LINK_PREFIX)]
+    found = manifest.diff(manifest.compute(upstream), theirs)
+    return [p for p in found.changed + found.missing + found.extra if not any(p.startswith(f"{link}/") for link in links)]
 
 
 def _names(paths: list[str]) -> str:
-    shown = ", ".join(paths[:MAX_NAMED])
+    # The fork chooses these names: one with a newline or a control character is shown quoted.
+    shown = ", ".join(p if p.isprintable() else ascii(p) for p in paths[:MAX_NAMED])
     return shown + (f" and {len(paths) - MAX_NAMED} more" if len(paths) > MAX_NAMED else "")
 
 
 def grade(upstream: str, ref: str, fork: Path, results_dir: Path, *, ids: list[str], tracks: list[str], echo=print) -> int:
     """Grade ``fork``'s solutions in a clone of ``upstream`` at ``ref``; the exit status of the check."""
-    if not (fork / "challenges").is_dir():
+    challenges = fork / "challenges"
+    if challenges.is_symlink():
+        raise ForkError(f"{challenges} is a symbolic link; --fork must be the candidate's checkout, with a real challenges/ folder")
+    if not challenges.is_dir():
         raise ForkError(f"{fork} has no challenges/ folder; --fork must be the candidate's checkout")
     with tempfile.TemporaryDirectory(prefix="cvg-upstream-") as tmp:
         target = Path(tmp) / "upstream"
         commit = clone(upstream, ref, target)
         copied, ignored = copy_solutions(fork, target)
         edited = edited_files(fork, target)
-        notes = [f"graded with upstream {upstream} at {ref} ({commit[:12]})"]
+        notes = [f"graded with upstream {upstream} at {ref}, commit {commit}"]
         if edited:
             notes.append(f"graded with the upstream versions: the fork's edits to {_names(edited)} were ignored")
         if ignored:
             notes.append(f"not graded: {_names(ignored)}")
-        echo(f"grading {len(copied)} solution file(s) from {fork} with {upstream} at {ref} ({commit[:12]})")
-        command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir)]
+        echo(f"grading {len(copied)} solution file(s) from {fork} with {upstream} at {ref} (commit {commit})")
+        command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir),
+                   f"--graded-upstream={upstream}", f"--graded-ref={ref}", f"--graded-commit={commit}"]
         for track in tracks:
             command += ["--track", track]
-        for note in notes:
-            command += ["--note", note]
+        command += [f"--note={note}" for note in notes]
         env = {k: v for k, v in os.environ.items() if k != ROOT_ENV}
         env[ROOT_ENV] = str(target)
         return subprocess.run(command, cwd=target, env=env).returncode

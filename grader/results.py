@@ -37,6 +37,7 @@ class ChallengeResult:
     replay: dict[str, str] = field(default_factory=dict)
     points: int = 0
     speed: dict | None = None
+    sandbox: dict | None = None  # {"official": bool, "reason": str}: how the candidate's box was confined
 
     @property
     def failures(self) -> list[TestResult]:
@@ -50,6 +51,12 @@ class RunResult:
     seed: int | None
     official: bool = True
     notes: list[str] = field(default_factory=list)
+    # Why the run is not official (None when it is): the files that differ from the manifest.
+    unofficial_reason: str | None = None
+    # What the seed replays with: hypothesis draws other examples from one seed in other versions.
+    versions: dict[str, str | None] = field(default_factory=dict)
+    # grade-fork: the upstream graded with, {"repository", "ref", "commit"} (the ref resolved).
+    upstream: dict[str, str] | None = None
 
     @property
     def passed(self) -> bool:
@@ -61,7 +68,10 @@ class RunResult:
             "grader_version": __version__,
             "profile": self.profile,
             "seed": self.seed,
+            "versions": self.versions,
+            "upstream": self.upstream,
             "official": self.official,
+            "unofficial_reason": self.unofficial_reason,
             "notes": self.notes,
             "hardware": hardware(),
             "challenges": [asdict(c) for c in self.challenges],

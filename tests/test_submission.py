@@ -93,8 +93,8 @@ def test_manifest_is_current():
     if expected is None or found:
         pytest.fail(
             "grader/manifest.json is stale: run `grader manifest --write` on a clean tree and commit "
-            "grader/manifest.json (files under tests/, reference/, grader/ or csrc/ were added, removed "
-            f"or edited since it was written): {found.describe(20)}",
+            "grader/manifest.json (files under tests/, reference/, grader/, csrc/ or challenges/, or "
+            f"CMakeLists.txt or pyproject.toml, were added, removed or edited since it was written): {found.describe(20)}",
             pytrace=False,
         )
 
@@ -129,6 +129,63 @@ def test_ci_writes_every_result_and_edits_make_it_unofficial(tmp_path):
     assert json.loads((results / "badge.json").read_text())["message"] == "1/1 passing (unofficial)"
     assert "| box_iou | python | passed |" in (results / "summary.md").read_text()
     assert ElementTree.parse(results / "junit.xml").getroot().find("testsuite").get("name") == "box_iou"
+
+
+def test_manifest_covers_every_challenge_file_but_the_candidates(tmp_path):
+    checkout = copy_checkout(tmp_path / "checkout")
+    manifest.write(checkout)
+    recorded = manifest.load(checkout)
+    for path in ("challenges/box_iou/challenge.toml", "challenges/box_iou/stub.py", "challenges/box_iou_cpp/harness.cpp",
+                 "challenges/box_iou_cuda/harness.cu", "challenges/box_iou_cuda/adapter.py", "challenges/box_iou_cuda/stub.cu",
+                 "grader/templates/CMakeLists.txt", "grader/templates/cvg_kernel.h"):
+        assert path in recorded, path
+    assert not any(p.endswith("/README.md") and p.startswith("challenges/") for p in recorded)
+
+    # The candidate's files, the statement and the user's state are not grading: no difference.
+    (checkout / "challenges" / "box_iou" / "solution.py").write_text("# mine\n")
+    (checkout / "challenges" / "box_iou" / "solution.20240101-120000.bak.py").write_text("# a reset backup\n")
+    (checkout / "challenges" / "box_iou" / "README.md").write_text("my notes on the statement\n")
+    (checkout / ".grader").mkdir()
+    (checkout / ".grader" / "state.json").write_text("{}")
+    assert not manifest.diff(recorded, manifest.compute(checkout))
+
+    edits = {
+        "challenges/box_iou/challenge.toml": "points = 1000\n",
+        "challenges/nms/stub.py": "\n# an edit\n",
+        "challenges/box_iou_cpp/harness.cpp": "\n// an edit\n",
+        "challenges/box_iou_cuda/harness.cu": "\n// an edit\n",
+        "challenges/box_iou_cuda/adapter.py": "\n# an edit\n",
+        "grader/templates/CMakeLists.txt": "\n# an edit\n",
+    }
+    for path, text in edits.items():
+        with open(checkout / path, "a") as f:
+            f.write(text)
+    (checkout / "challenges" / "nms" / "helper.py").write_text("# added beside the stub\n")
+    found = manifest.diff(recorded, manifest.compute(checkout))
+    assert found.changed == sorted(edits) and found.extra == ["challenges/nms/helper.py"] and not found.missing
+
+
+def test_changed_challenge_toml_makes_the_ci_run_unofficial_and_says_why(tmp_path):
+    checkout = copy_checkout(tmp_path / "checkout")
+    assert grader("manifest", "--write", cwd=tmp_path, env_root=checkout).returncode == 0
+    toml = checkout / "challenges" / "box_iou" / "challenge.toml"
+    toml.write_text(toml.read_text().replace("points = 10", "points = 1000"))
+    stale = grader("manifest", cwd=tmp_path, env_root=checkout)
+    assert stale.returncode == 1 and "changed challenges/box_iou/challenge.toml" in stale.stdout
+
+    solution = tmp_path / "mine.py"
+    shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", solution)
+    results = tmp_path / "results"
+    out = grader("check", "box_iou", "--ci", "--results-dir", str(results), "--solution", str(solution), cwd=tmp_path, env_root=checkout)
+    assert out.returncode == 0, out.stdout + out.stderr  # exit codes follow the verdicts, as before
+    assert "unofficial" in out.stdout and "changed challenges/box_iou/challenge.toml" in out.stdout
+    data = json.loads((results / "cv-grader.json").read_text())
+    assert data["official"] is False and "changed challenges/box_iou/challenge.toml" in data["unofficial_reason"]
+    assert "challenge.toml" in data["notes"][0]  # the reason comes first
+    gradescope_output = json.loads((results / "results.json").read_text())["output"]
+    assert gradescope_output.startswith("UNOFFICIAL") and "changed challenges/box_iou/challenge.toml" in gradescope_output
+    summary = (results / "summary.md").read_text()
+    assert "**unofficial**" in summary and "changed challenges/box_iou/challenge.toml" in summary
 
 
 def test_track_filter_and_usage(tmp_path):
@@ -203,6 +260,79 @@ def test_fork_is_graded_with_upstream_tests(tmp_path):
     assert "the fork's edits to tests/suites/box_iou.py were ignored" in summary
     assert "| box_iou | python | failed" in summary
     assert json.loads((results / "results.json").read_text())["score"] == 0
+    assert_provenance(results, tree, "v1", f"file://{bare}")
+
+
+def assert_provenance(results: Path, tree: Path, ref: str, upstream: str):
+    """The results name the commit the ref resolved to and the versions the seed replays with."""
+    from importlib import metadata
+
+    commit = subprocess.run(["git", "rev-parse", f"{ref}^{{commit}}"], cwd=tree, capture_output=True, text=True, check=True).stdout.strip()
+    hypothesis = metadata.version("hypothesis")
+    data = json.loads((results / "cv-grader.json").read_text())
+    assert data["upstream"] == {"repository": upstream, "ref": ref, "commit": commit}
+    assert data["versions"]["hypothesis"] == hypothesis and data["versions"]["torch"] == metadata.version("torch")
+    for text in (json.loads((results / "results.json").read_text())["output"], (results / "summary.md").read_text()):
+        assert f"seed {data['seed']}" in text and commit in text and f"hypothesis {hypothesis}" in text
+
+
+def make_upstream(tmp_path: Path) -> tuple[Path, Path]:
+    """An upstream checkout with a current manifest, tagged v1, pushed to a bare repository."""
+    tree = copy_checkout(tmp_path / "tree", names=("challenges", "grader", "reference", "tests"))
+    shutil.copyfile(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    assert grader("manifest", "--write", cwd=tmp_path, env_root=tree).returncode == 0
+    git("init", "-q", "-b", "main", cwd=tree)
+    git("add", ".", cwd=tree)
+    git("commit", "-q", "-m", "upstream", cwd=tree)
+    git("tag", "v1", cwd=tree)
+    bare = tmp_path / "upstream.git"
+    git("init", "-q", "--bare", "-b", "main", str(bare), cwd=tmp_path)
+    git("push", "-q", str(bare), "main", "v1", cwd=tree)
+    return tree, bare
+
+
+def test_fork_symlinks_are_ignored_and_named(tmp_path):
+    tree, bare = make_upstream(tmp_path)
+    fork = tmp_path / "fork"
+    git("clone", "-q", str(bare), str(fork), cwd=tmp_path)
+    challenges = fork / "challenges"
+    # A challenge folder linked to a crafted folder outside the fork: its own toml, stub and a solution.
+    crafted = tmp_path / "crafted" / "anchors"
+    shutil.copytree(ROOT / "challenges" / "anchors", crafted, ignore=IGNORE)
+    (crafted / "challenge.toml").write_text((crafted / "challenge.toml").read_text().replace("points = 10", "points = 1000"))
+    shutil.copyfile(ROOT / "reference" / "ops" / "anchors.py", crafted / "solution.py")
+    shutil.rmtree(challenges / "anchors")
+    (challenges / "anchors").symlink_to(crafted, target_is_directory=True)
+    # A solution file inside a linked parent folder (the folder holds nothing else).
+    elsewhere = tmp_path / "elsewhere" / "letterbox"
+    elsewhere.mkdir(parents=True)
+    shutil.copyfile(ROOT / "reference" / "ops" / "letterbox.py", elsewhere / "solution.py")
+    shutil.rmtree(challenges / "letterbox")
+    (challenges / "letterbox").symlink_to(elsewhere, target_is_directory=True)
+    # Solution files that are links: to the reference inside the fork, and to /etc/passwd.
+    (challenges / "box_iou" / "solution.py").symlink_to(Path("..") / ".." / "reference" / "ops" / "box_iou.py")
+    (challenges / "nms" / "solution.py").symlink_to("/etc/passwd")
+    git("add", ".", cwd=fork)
+    git("commit", "-q", "-m", "links", cwd=fork)
+
+    results = tmp_path / "results"
+    out = grader("grade-fork", "box_iou", "nms", "anchors", "letterbox", "--upstream", f"file://{bare}", "--ref", "v1",
+                 "--fork", str(fork), "--results-dir", str(results), cwd=fork)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "grading 0 solution file(s)" in out.stdout
+    data = json.loads((results / "cv-grader.json").read_text())
+    assert data["official"] is True, data["notes"]
+    assert {c["id"]: c["status"] for c in data["challenges"]} == dict.fromkeys(("box_iou", "nms", "anchors", "letterbox"), "not_started")
+    gradescope = json.loads((results / "results.json").read_text())
+    assert (gradescope["score"], gradescope["max_score"]) == (0, 40)  # the crafted toml's points are not used
+    summary = (results / "summary.md").read_text()
+    for named in ("challenges/anchors (a symbolic link", "challenges/letterbox (a symbolic link",
+                  "challenges/box_iou/solution.py (a symbolic link)", "challenges/nms/solution.py (a symbolic link)"):
+        assert named in summary and named in gradescope["output"], named
+    assert "root:" not in json.dumps(data)  # /etc/passwd was never read
+    # The fork's linked folders are named as ignored edits, without every upstream file under them.
+    assert "the fork's edits to challenges/anchors, challenges/letterbox were ignored" in summary
+    assert_provenance(results, tree, "v1", f"file://{bare}")
 
 
 # --- the workflow ---------------------------------------------------------------------------------
