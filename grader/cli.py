@@ -192,6 +192,7 @@ def check(
         gradescope_path = gradescope_path or results_dir / CI_FILES["gradescope"]
         badge_path = badge_path or results_dir / CI_FILES["badge"]
         summary_path = summary_path or results_dir / CI_FILES["summary"]
+        warn_if_not_official()
     profile = profile or "quick"
     if profile not in PROFILES:
         raise _fail_usage(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
@@ -211,6 +212,7 @@ def check(
     pinned = manifest.compute(root)
     run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs)
     reasons = [tampered] if tampered else []
+    reasons += unconfined(run)
     during = manifest.diff(pinned, manifest.compute(root))
     if during:
         reasons.append(f"the grader's files changed during the run: {during.describe()}")
@@ -239,6 +241,23 @@ def check(
     if ci:
         console.print(f"[dim]results in {results_dir}/: {', '.join(CI_FILES.values())}[/dim]")
     raise typer.Exit(0 if run.passed else 1)
+
+
+def warn_if_not_official() -> None:
+    """Say before grading that this machine cannot confine a solution, so no grade here is official."""
+    from grader import sandbox
+
+    probe = sandbox.probe()
+    if not probe.official:
+        console.print(f"[yellow]warning:[/yellow] this machine cannot give an official grade: {probe.reason}. "
+                      "Official grades come from `grader check --ci` or `grader grade-fork` on Linux with Landlock.")
+
+
+def unconfined(run: RunResult) -> list[str]:
+    """Why the run is not official because of the sandbox: any box that was not fully confined."""
+    reasons = sorted({c.sandbox.get("reason") or "unknown reason" for c in run.challenges
+                      if c.sandbox is not None and not c.sandbox.get("official")})
+    return [f"the solution's process was not confined ({reason}); grades here are for practice" for reason in reasons]
 
 
 def library_versions() -> dict[str, Optional[str]]:
@@ -290,6 +309,7 @@ def grade_fork(
     challenges/*/solution.*, run `grader check --ci` there."""
     from grader.forks import ForkError, grade
 
+    warn_if_not_official()
     try:
         code = grade(upstream, ref, fork.resolve(), results_dir.resolve(), ids=ids or [], tracks=track or [], echo=console.print)
     except ForkError as exc:

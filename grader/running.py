@@ -24,6 +24,7 @@ from grader.results import ChallengeResult, TestResult
 _PRELOAD = ["numpy", "torch", "hypothesis", "grader.worker"]
 _context = None
 OUTPUT_TAIL = 4000
+SANDBOX_ENV = "CVG_SANDBOX"
 MAX_MESSAGE_BYTES = 64 << 20  # one result from the judge; a failure message is a few KB
 
 
@@ -108,6 +109,8 @@ def grade_challenge(
         "module": module,
         "exports": list(challenge.extra.get("exports", ())),
         "gpu": gpu_present(),
+        # "off": boxes stay separate processes but are not confined; such runs are never official
+        "sandbox": os.environ.get(SANDBOX_ENV, "on") != "off",
         "mode": "bench" if bench_sizes else "check",
         "sizes": bench_sizes or [],
     }

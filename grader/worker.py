@@ -32,7 +32,6 @@ from grader.suite import CandidateAborted, CandidateRaised, NotStarted, Property
 _clock = time.perf_counter
 MEASUREMENTS = ("speed", "memory")
 LOAD_TIMEOUT_S = 120  # numba and CUDA imports are slow on a cold cache
-SANDBOX_ENV = "CVG_SANDBOX"  # "off": boxes stay separate processes but are not confined (debugging only)
 
 
 def load_suite(root: Path, name: str):
@@ -135,7 +134,7 @@ class Boxes:
             solution=job["solution"] if role is Role.CANDIDATE and job["track"] not in ("cpp", "cuda") else "",
             expected=expected, forbidden=tuple(job["forbidden"]), module=module, exports=tuple(job["exports"]),
             adapter=adapter, project_root=job["root"], suite=job["suite"], trusted=bool(job.get("trusted")),
-            sandbox=os.environ.get(SANDBOX_ENV, "on") != "off", memory_limit_mb=job.get("memory_limit_mb"),
+            sandbox=bool(job.get("sandbox", True)), memory_limit_mb=job.get("memory_limit_mb"),
             cpu_limit_s=job.get("cpu_limit_s"), gpu=bool(job.get("gpu")), measure_memory=measure_memory,
         )
         pid, to_box, from_box = box.start(spec)
@@ -228,7 +227,7 @@ def grade(job: dict, send_bytes) -> None:
     finally:
         leftover = boxes.close()
     if leftover:
-        final = {"type": "done", "status": "error",
+        final = {"type": "done", "status": "error", "sandbox": final.get("sandbox"),
                  "message": f"the solution left {leftover} process(es) running; they were killed"}
     send(final)
 

@@ -1,0 +1,42 @@
+"""The judge's guarantees that do not depend on the sandbox: what it does when a box leaves a
+process behind, and that a run without confinement is never official."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.catalog import load_catalog
+from grader.running import SANDBOX_ENV, grade_challenge
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "judge"
+BOX_IOU = next(c for c in load_catalog(ROOT) if c.id == "box_iou")
+
+
+def test_a_confined_box_cannot_start_a_process():
+    result = grade_challenge(BOX_IOU, ROOT, FIXTURES / "leaves_a_process.py", profile="quick", seed=1)
+    assert result.status == "error" and "importing the solution raised PermissionError" in result.message
+    assert result.sandbox is None or result.sandbox["official"]
+
+
+def test_a_process_left_behind_is_killed_and_named(monkeypatch):
+    monkeypatch.setenv(SANDBOX_ENV, "off")  # unconfined, as on a machine without Landlock
+    result = grade_challenge(BOX_IOU, ROOT, FIXTURES / "leaves_a_process.py", profile="quick", seed=1)
+    assert result.status == "error", (result.status, result.message)
+    assert "left 1 process(es) running; they were killed" in result.message
+    assert result.sandbox == {"official": False, "reason": "the sandbox was turned off (CVG_SANDBOX=off)"}
+
+
+def test_an_unconfined_ci_run_is_not_official(tmp_path):
+    env = {**os.environ, SANDBOX_ENV: "off", "COLUMNS": "200"}
+    out = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "box_iou", "--ci", "--results-dir", str(tmp_path),
+         "--solution", str(ROOT / "reference" / "ops" / "box_iou.py")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    data = json.loads((tmp_path / "cv-grader.json").read_text())
+    assert data["official"] is False, out.stdout
+    assert "not confined (the sandbox was turned off" in data["unofficial_reason"]
+    assert "not confined" in (tmp_path / "summary.md").read_text()
