@@ -81,10 +81,12 @@ def run_memory(benchmark: MemoryBenchmark, candidate, reference, job: dict, memo
                 "duration_s": round(_clock() - started, 4), **extra}
 
     mb = 1024 * 1024
-    held = candidate.loaded.rss_kb - reference.loaded.rss_kb
+    # Read by the judge, never taken from the box's own report; the baseline is what a box holds
+    # before it loads any solution (the judge's own resident set when it forked its boxes).
+    held = candidate.status_kb("VmRSS") - (job.get("baseline_rss_kb") or reference.status_kb("VmRSS"))
     if held > IMPORT_SLACK_MB * 1024:
-        return result("failed", f"the module holds {held / 1024:.0f} MB more than the reference's after it is "
-                                f"loaded (at most {IMPORT_SLACK_MB} MB more is measured): memory taken at import "
+        return result("failed", f"the module holds {held / 1024:.0f} MB more after it is loaded than a box "
+                                f"does before loading (at most {IMPORT_SLACK_MB} MB more is measured): memory taken at import "
                                 "would hide the call's own peak")
     try:
         args = list(benchmark.make_inputs(size, torch.Generator().manual_seed(job.get("seed") or 0)))

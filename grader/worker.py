@@ -185,6 +185,14 @@ def _kill_descendants() -> int:
     return killed
 
 
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0
+
+
 def _become_subreaper() -> None:
     try:
         ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
@@ -215,6 +223,7 @@ def grade(job: dict, send_bytes) -> None:
     _become_subreaper()
     _quiet()
     os.chdir(job["root"])
+    job["baseline_rss_kb"] = _rss_kb()
     try:
         expected = _expected(job)
     except LoadError as exc:
