@@ -120,7 +120,9 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
     torch.set_num_threads(1)  # properties call on tiny tensors; timing asks for more threads
     os.chdir(spec.scratch)
     try:
-        confinement = _confine(spec)
+        # Reported before the solution is imported: afterwards nothing the box says about itself
+        # can be taken at its word.
+        wire.send(wfd, Message(Kind.CONFINED, {"confinement": _confine(spec)}))
         functions, parameters = _load(spec)
     except LoadError as exc:
         wire.send(wfd, Message(Kind.RAISED, {"outcome": Outcome.LOAD_ERROR.value, "status": exc.status,
@@ -131,8 +133,7 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
                                              "message": f"the grader could not start the solution's process: "
                                                         f"{type(exc).__name__}: {exc}"}))
         return
-    wire.send(wfd, Message(Kind.LOADED, {"functions": parameters, "confinement": confinement,
-                                         "rss_kb": _status_kb("VmRSS")}))
+    wire.send(wfd, Message(Kind.LOADED, {"functions": parameters}))
     _Server(spec, functions).serve(rfd, wfd)
 
 
@@ -141,14 +142,6 @@ def _open_fds() -> list[int]:
         return [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
         return list(range(3, 256))
-
-
-def _status_kb(name: str) -> int:
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith(name + ":"))
-    except (OSError, StopIteration):
-        return 0
 
 
 def _project_paths(root: str) -> list[str]:

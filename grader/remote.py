@@ -50,8 +50,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 @dataclass
 class Loaded:
     functions: dict[str, list[str]]
-    confinement: dict
-    rss_kb: int
+    confinement: dict  # as the box reported it before the solution was imported
 
 
 class Box:
@@ -68,7 +67,13 @@ class Box:
         """The box's LOADED report; LoadFailed with the verdict if the solution could not be loaded."""
         if self.loaded is not None:
             return self.loaded
-        reply = self.receive(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        confined = self.receive(timeout_s)
+        if confined.kind is Kind.RAISED and confined.fields.get("outcome") == Outcome.LOAD_ERROR.value:
+            raise LoadFailed(str(confined.fields.get("message", "")), str(confined.fields.get("status", "error")))
+        if confined.kind is not Kind.CONFINED or type(confined.fields.get("confinement")) is not dict:
+            raise BoxGone(f"the {self.label} process did not report its confinement first")
+        reply = self.receive(max(0.0, deadline - time.monotonic()))
         if reply.kind is Kind.RAISED and reply.fields.get("outcome") == Outcome.LOAD_ERROR.value:
             raise LoadFailed(str(reply.fields.get("message", "")), str(reply.fields.get("status", "error")))
         if reply.kind is not Kind.LOADED:
@@ -77,9 +82,7 @@ class Box:
         if type(functions) is not dict or not all(type(v) is list and all(type(p) is str for p in v)
                                                    for v in functions.values()):
             raise BoxGone(f"the {self.label} process reported malformed functions")
-        confinement = reply.fields.get("confinement") if type(reply.fields.get("confinement")) is dict else {}
-        rss = reply.fields.get("rss_kb") if type(reply.fields.get("rss_kb")) is int else 0
-        self.loaded = Loaded(functions, confinement, rss)
+        self.loaded = Loaded(functions, confined.fields["confinement"])
         return self.loaded
 
     def alive(self) -> bool:

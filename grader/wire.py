@@ -38,11 +38,11 @@ class FrameError(WireError):
 class Kind(str, enum.Enum):
     """What a message is. Requests go judge -> box, replies box -> judge."""
 
-    LOAD = "load"
     CALL = "call"
     BACKWARD = "backward"
     TIMED_CALL = "timed_call"
     THREADS = "threads"
+    CONFINED = "confined"
     LOADED = "loaded"
     RESULT = "result"
     RAISED = "raised"
