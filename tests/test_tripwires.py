@@ -35,6 +35,11 @@ def in_child(scenario, *args, timeout: float = 60.0):
     if pid == 0:  # the child: never return into pytest
         os.close(read)
         try:
+            # An OpenMP pool the parent (a pytest worker) already started does not survive fork: a
+            # parallel torch op in the child would wait for its threads forever. One thread runs inline.
+            import torch
+
+            torch.set_num_threads(1)
             payload = {"result": scenario(*args)}
         except BaseException:  # noqa: BLE001 - reported to the parent
             payload = {"error": traceback.format_exc()}
