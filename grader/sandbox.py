@@ -148,6 +148,10 @@ _SECCOMP = {
             438, 248, 249, 250,  # pidfd_getfd, add_key, request_key, keyctl
         ),
         processes=(57, 58, 59, 322),  # fork, vfork, execve, execveat
+        # Landlock does not cover a file's metadata, and the box's real uid may own the checkout:
+        # chmod/chown families, utime families, setxattr/removexattr families.
+        metadata=(90, 91, 92, 93, 94, 260, 268, 452, 132, 235, 261, 280,
+                  188, 189, 190, 197, 198, 199, 463, 466),
         clone3=435, clone=56, socket=41,
     ),
     "aarch64": dict(
@@ -160,6 +164,7 @@ _SECCOMP = {
             438, 217, 218, 219,
         ),
         processes=(221, 281),  # execve, execveat
+        metadata=(52, 53, 54, 55, 452, 88, 5, 6, 7, 14, 15, 16, 463, 466),
         clone3=435, clone=220, socket=198,
     ),
 }
@@ -385,8 +390,8 @@ def _seccomp_program(table: dict, processes: bool) -> bytes:
     # ENOSYS, not EPERM, for clone3: glibc then falls back to clone, whose flags a filter can read
     # (clone3 passes them in memory), so threads and, where allowed, processes keep working.
     denied = [(n, _EPERM_RET) for n in table["always"]] + [(table["clone3"], _ENOSYS_RET)]
-    if not processes:
-        denied += [(n, _EPERM_RET) for n in table["processes"]]
+    if not processes:  # the box; a compiler's toolchain sets modes on what it writes
+        denied += [(n, _EPERM_RET) for n in (*table["processes"], *table["metadata"])]
     for number, action in denied:
         prog += [_bpf(jeq, number, 0, 1), _bpf(ret, action)]
     # socket(AF_UNIX, ...) is refused; socketpair() stays (it reaches nothing outside).

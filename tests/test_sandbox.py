@@ -374,6 +374,27 @@ def test_no_tampering_with_this_or_other_processes(folders):
 
 
 @needs_landlock
+def test_no_changes_to_file_metadata_outside_the_scratch(folders):
+    """Landlock leaves modes, owners, times and extended attributes alone; the filter refuses them."""
+    readable, scratch, _ = folders
+    target = str(readable / "data.txt")
+
+    def fchmod():
+        with open(target) as handle:
+            os.fchmod(handle.fileno(), 0o777)
+
+    _, seen = in_box(box_policy(readable, scratch), lambda: {
+        "chmod": outcome(lambda: os.chmod(target, 0o777)),
+        "fchmod": outcome(fchmod),
+        "chown": outcome(lambda: os.chown(target, 0, 0)),
+        "utime": outcome(lambda: os.utime(target, (0, 0))),
+        "setxattr": outcome(lambda: os.setxattr(target, "user.cvg", b"1")),
+    })
+    assert seen == dict.fromkeys(("chmod", "fchmod", "chown", "utime", "setxattr"), "EPERM")
+    assert oct((readable / "data.txt").stat().st_mode & 0o777) != oct(0o777)
+
+
+@needs_landlock
 def test_resource_limits(folders):
     readable, scratch, _ = folders
 
