@@ -44,10 +44,10 @@ def start_workers() -> None:
     forkserver.ensure_running()
 
 
-def _child(job: dict, conn) -> None:
+def _child(job: dict, conn, secrets_conn) -> None:
     from grader.worker import grade
 
-    grade(job, conn.send_bytes)
+    grade(job, conn.send_bytes, secrets_conn.recv_bytes)
     conn.close()
 
 
@@ -88,7 +88,6 @@ def grade_challenge(
     with tempfile.NamedTemporaryFile(prefix="cvg-output-", suffix=".txt", delete=False) as out:
         output_path = out.name
     job = {
-        "token": token,
         "root": str(root),
         "suite": challenge.suite,
         "track": challenge.track,
@@ -99,7 +98,6 @@ def grade_challenge(
         "folder": str(challenge.folder),
         "forbidden": list(challenge.forbidden),
         "profile": profile,
-        "seed": seed,
         "only": only or [],
         "trusted": trusted,
         "memory_limit_mb": challenge.memory_limit_mb,
@@ -116,10 +114,16 @@ def grade_challenge(
     }
     ctx = _ctx()
     receive, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(job, send), daemon=True)
+    # The seed and the token travel apart from the job: the judge reads them only after it has
+    # forked the candidate's box, so no box's memory ever holds them.
+    secrets_receive, secrets_send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(job, send, secrets_receive), daemon=True)
     started = time.monotonic()
     process.start()
     send.close()
+    secrets_receive.close()
+    secrets_send.send_bytes(json.dumps({"token": token, "seed": seed}).encode())
+    secrets_send.close()
     tests: list[TestResult] = []
     done: dict | None = None
     speed = None

@@ -213,12 +213,12 @@ def _quiet() -> None:
 # --- the run ----------------------------------------------------------------------------------------------
 
 
-def grade(job: dict, send_bytes) -> None:
-    """Run ``job`` (a plain dict from the parent) and send each result, then "done"."""
-    token = job["token"]
+def grade(job: dict, send_bytes, receive_secrets) -> None:
+    """Run ``job`` (a plain dict from the parent) and send each result, then "done". The seed and
+    the token come from ``receive_secrets`` once the boxes are forked."""
 
     def send(message: dict) -> None:
-        send_bytes(json.dumps({"token": token, **message}).encode())
+        send_bytes(json.dumps({"token": job["token"], **message}).encode())
 
     _become_subreaper()
     _quiet()
@@ -227,9 +227,11 @@ def grade(job: dict, send_bytes) -> None:
     try:
         expected = _expected(job)
     except LoadError as exc:
+        job.update(json.loads(receive_secrets()))
         send({"type": "done", "status": exc.status, "message": str(exc)})
         return
     boxes = Boxes(job, expected)
+    job.update(json.loads(receive_secrets()))
     final: dict = {"type": "done"}
     try:
         final = _run(job, boxes, send)
