@@ -185,6 +185,9 @@ def _load(spec: BoxSpec) -> tuple[dict[str, Callable], dict[str, list[str]]]:
         functions = _load_compiled(spec)
     else:
         functions = _load_python(spec)
+    # The candidate's own functions run as the candidate; the adapters around them (the grader's
+    # conversions to and from NumPy or device pointers) do not.
+    functions = {name: _as_candidate(fn) for name, fn in functions.items()}
     if spec.track != "python":
         functions = adapters.adapt(functions, Path(spec.adapter).parent if spec.adapter else None)
     return functions, {name: _parameters(fn) for name, fn in functions.items()}
@@ -323,8 +326,7 @@ class _Server:
             return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": ["AttributeError"],
                                                "message": f"the solution has no function {name!r}", "where": ""})
         try:
-            with _candidate():
-                return fn(*args, **kwargs), None
+            return fn(*args, **kwargs), None
         except NotImplementedError:
             return None, Message(Kind.RAISED, {"outcome": Outcome.NOT_STARTED.value, "message": ""})
         except ForbiddenUse as exc:
@@ -445,6 +447,17 @@ class _Server:
                 return Message(Kind.TIMED, {"address": flat.data_ptr(), "nbytes": flat.numel() * flat.element_size(),
                                             "dtype": wire.dtype_name(flat.dtype), "shape": list(flat.shape)}), None
         return Message(Kind.TIMED, {"value": result}), None
+
+
+def _as_candidate(fn: Callable) -> Callable:
+    import functools
+
+    @functools.wraps(getattr(fn, "py_func", fn))
+    def call(*args, **kwargs):
+        with _candidate():
+            return fn(*args, **kwargs)
+
+    return call
 
 
 def _candidate():

@@ -81,6 +81,7 @@ class Tripwires:
         self._files = {self.solution_file, os.path.abspath(self.solution_file), os.path.realpath(self.solution_file)}
         self.tripped: list[ForbiddenUse] = []
         self.wired: list[str] = []  # the forbidden functions and classes that got a wire
+        self.torch_rules: tuple[set[str], tuple[str, ...]] = (set(), ())  # set by install()
         # .where is set in threads the candidate started and inside calling_candidate().
         self._local = threading.local()
         # Where each forbidden package's own code lives, for _library_import.
@@ -90,13 +91,37 @@ class Tripwires:
     @contextlib.contextmanager
     def calling_candidate(self):
         """Count everything inside as candidate code, for the box to wrap its calls into the solution:
-        a solution function whose ``__code__`` was given another file name is then still caught."""
+        a solution function whose ``__code__`` was given another file name is then still caught, and
+        so is a forbidden torch function reached where no wrapper can sit (``torch._C`` objects)."""
         outer = getattr(self._local, "where", None)
         self._local.where = "" if outer is None else outer
         try:
-            yield
+            with self._torch_mode() or contextlib.nullcontext():
+                yield
         finally:
             self._local.where = outer
+
+    def _torch_mode(self):
+        """A torch function mode that sees every torch function the candidate calls, by whatever path
+        (``torch._C._VariableFunctions.log_softmax``, ``torch._C.TensorBase.log_softmax``): torch
+        routes them all through the active mode. None when the exercise forbids nothing in torch."""
+        names, modules = self.torch_rules
+        if not names and not modules:
+            return None
+        from torch.overrides import TorchFunctionMode  # imported at install(), before the guards
+
+        wires = self
+
+        class ForbiddenTorch(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                name = getattr(func, "__name__", "") or ""
+                module = getattr(func, "__module__", None) or ""
+                if name.strip("_") in names or any(m == "torch" or module == m or module.startswith(m + ".")
+                                                   for m in modules):
+                    wires._trip(f"{module}.{name}" if module else f"torch.{name}", wires.candidate_where() or "")
+                return func(*args, **(kwargs or {}))
+
+        return ForbiddenTorch()
 
     # --- deciding -------------------------------------------------------------------------------
 
@@ -305,6 +330,27 @@ def _resolve(name: str):
     return None
 
 
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:  # noqa: BLE001 - a parent that is not a package
+        return False
+
+
+def _torch_rules(forbidden: Sequence[str]) -> tuple[set[str], tuple[str, ...]]:
+    """(function names, whole modules) of torch that ``forbidden`` names: a function is matched by
+    its name (``_log_softmax`` and ``log_softmax_`` are the same operation), a module by prefix."""
+    names, modules = set(), []
+    for entry in forbidden:
+        if entry != "torch" and not entry.startswith("torch."):
+            continue
+        if _resolve(entry) is not None:  # a function or a class
+            names.add(entry.rsplit(".", 1)[1].strip("_"))
+        elif entry == "torch" or entry in sys.modules or _module_exists(entry):
+            modules.append(entry)
+    return names, tuple(modules)
+
+
 def _with_tensor_methods(forbidden: Sequence[str]) -> list[str]:
     """torch.log_softmax forbidden forbids logits.log_softmax() too. Only where torch has the same
     name: F.unfold (im2col) is not Tensor.unfold (a sliding view), and torch has no unfold."""
@@ -360,6 +406,10 @@ def _as_candidate(wires: Tripwires, where: str, function):
 def install(forbidden: Sequence[str], solution_file: str) -> Tripwires:
     """Wire this process for one solution; call it after the box holds what it needs from the grader."""
     wires = Tripwires(forbidden, solution_file)
+    # Resolved now: once the import guard is up, looking names up from a candidate call would trip it.
+    wires.torch_rules = _torch_rules(wires.forbidden)
+    if wires.torch_rules != (set(), ()):
+        import torch.overrides  # noqa: F401 - loaded before the import guard is up
     # Functions and classes first: resolving them may import, and the import guard is not up yet.
     swaps: dict[int, tuple[object, object]] = {}  # id(original) -> (original, wire)
     for name in _with_tensor_methods(wires.forbidden):
