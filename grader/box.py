@@ -307,11 +307,14 @@ class _Server:
             self.kept = None
             handler = {Kind.CALL: self.call, Kind.BACKWARD: self.backward, Kind.TIMED_CALL: self.timed_call,
                        Kind.THREADS: self.threads}[request.kind]
-            reply, inputs = handler(request.fields)
             try:
-                wire.send(wfd, reply, inputs)
-            except wire.WireError as exc:
-                wire.send(wfd, Message(Kind.RAISED, {"outcome": Outcome.WIRE.value, "message": str(exc)}))
+                reply, inputs = handler(request.fields)
+                chunks = wire.encode(reply, inputs)
+            except BaseException as exc:  # noqa: BLE001 - a result that cannot be written (too deep, a
+                # __str__ that raises, a recursive list) is reported, and the box carries on
+                reason = exc if isinstance(exc, wire.WireError) else f"{type(exc).__name__} while writing it"
+                chunks = wire.encode(Message(Kind.RAISED, {"outcome": Outcome.WIRE.value, "message": str(reason)}))
+            wire.send_chunks(wfd, chunks)
 
     def threads(self, fields: dict):
         import torch

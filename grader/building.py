@@ -49,6 +49,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 ERROR_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*(?:fatal )?error:?\s*(?P<msg>.*)$")
 NOTE_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*note:\s*(?P<msg>.*)$")
 NVCC_ERROR = re.compile(r"^(?P<file>[^(\s]+)\((?P<line>\d+)\): error:?\s*(?P<msg>.*)$")
+DENIED_INCLUDE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::\d+)?:\s*fatal error:\s*(?P<name>.+): Permission denied$")
+ASM_ERROR = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+): Error: (?P<msg>.*)$")  # GNU as, on the compiler's .s
 LINE_MARKER = re.compile(r'^#\s*(?P<line>\d+)\s+"(?P<file>(?:[^"\\]|\\.)*)"(?P<flags>(?:\s+\d)*)\s*$')
 MAX_ERRORS = 8
 BUILD_TIMEOUT_S = 600
@@ -157,13 +159,20 @@ def _locked(path: Path, blocking: bool = True):
             os.close(fd)
 
 
+def _secret_path() -> Path:
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cv-grader" / "build-secret"
+    except RuntimeError:  # no home folder
+        return Path("/nonexistent/cv-grader/build-secret")
+
+
 @functools.lru_cache(maxsize=None)
 def _secret() -> bytes:
     """A random key outside the project, so a ``done`` mark cannot be forged by whoever controls
     the checkout (a fork can commit ``.grader/``). Without a writable cache folder, a key for this
     process only: builds are then not reused across processes, never wrongly reused."""
-    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cv-grader"
-    path = folder / "build-secret"
+    path = _secret_path()
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not path.exists():
@@ -252,14 +261,137 @@ def _prune(cache: Path, current: str) -> None:
 
 # --- running tools ------------------------------------------------------------------------------------
 
+SANDBOX_ENV = "CVG_SANDBOX"  # "off": builds (like boxes) run unconfined; the run is then unofficial
+LAUNCHER = Path(__file__).with_name("confined_exec.py")
+BUILD_FILE_SIZE_MB = 512  # per file a tool writes: object files, the module, CUDA's fatbinaries
+BUILD_OPEN_FILES = 1024
+# Folders that hold the toolchain: compilers, assembler, linker, make, sh, CMake and its modules.
+TOOL_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
+# What of /etc the tools read besides what an interpreter does (grader.sandbox): none needed by gcc,
+# CMake or nvcc here; the locale and gconv settings keep messages in the user's language.
+TOOL_ETC = ("/etc/locale.alias", "/etc/locale.conf", "/etc/default/locale", "/etc/gcc", "/etc/alternatives")
+PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
 
-def _run(command: list[str], cwd: Path, timeout: float = BUILD_TIMEOUT_S, memory: int | None = None) -> subprocess.CompletedProcess:
+
+def _sandbox_on() -> bool:
+    return os.environ.get(SANDBOX_ENV, "on") != "off" and _sandbox_works()
+
+
+@functools.lru_cache(maxsize=None)
+def _sandbox_works() -> bool:
+    from grader import sandbox
+
+    return sandbox.probe().official
+
+
+def _project_paths(root: str) -> list[str]:
+    """What of the project a build must not read: the checkout (its other builds too), what the
+    editable install put into site-packages (the compiled reference, the finder) and the folder of
+    the key that marks finished builds. As grader.box._project_paths, plus the ``_editable*``
+    finder and the build secret."""
+    import site
+
+    hidden = [root, str(_secret_path().parent)]
+    for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
+        if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
+            hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(PROJECT_ITEMS)]
+    return hidden
+
+
+def _beneath(paths: list[str], hidden: list[str]) -> list[str]:
+    """``paths`` (resolved, existing) minus the ``hidden`` trees: a folder holding one is replaced by
+    its children, recursively, so that a grant on it cannot reach the hidden item."""
+    hidden = [os.path.realpath(h) for h in hidden]
+    out: list[str] = []
+
+    def add(path: str) -> None:
+        if not os.path.exists(path) or any(_under(path, h) for h in hidden):
+            return
+        if os.path.isdir(path) and any(_under(h, path) for h in hidden):
+            for name in sorted(os.listdir(path)):
+                add(os.path.join(path, name))
+        else:
+            out.append(path)
+
+    for path in dict.fromkeys(os.path.realpath(p) for p in paths if p):
+        add(path)
+    return out
+
+
+def _tool_dirs(track: str) -> list[str]:
+    """Where the build's programs are: CMake (a pip-installed one runs its binary from
+    site-packages), the generator, the compilers, Python (CMake's FindPython runs it), CUDA."""
+    import importlib.util
+
+    dirs = list(TOOL_TREES) + [os.path.join(sys.prefix, "bin"), os.path.dirname(os.path.realpath(sys.executable))]
+    names = ["cmake", "make", "ninja", os.environ.get("CXX") or "c++", os.environ.get("CUDAHOSTCXX") or "g++"]
+    if track == "cuda":
+        names.append(os.environ.get("CUDACXX") or "nvcc")
+        dirs += _glob("/usr/local/cuda*")
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            dirs += [os.path.dirname(path), os.path.dirname(os.path.realpath(path))]
+    for package in ("cmake", "ninja"):  # their console scripts exec data/bin/<name>
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(package)
+            if spec is not None and spec.submodule_search_locations:
+                dirs += [os.path.join(location, "data") for location in spec.submodule_search_locations]
+    if track == "cuda":
+        nvcc = shutil.which(os.environ.get("CUDACXX") or "nvcc")
+        if nvcc:  # nvcc's own tree: bin/ (cudafe++, ptxas...), nvvm/, include/, lib64/
+            dirs.append(str(Path(os.path.realpath(nvcc)).parent.parent))
+    return dirs
+
+
+def _glob(pattern: str) -> list[str]:
+    import glob
+
+    return sorted(glob.glob(pattern))
+
+
+@functools.lru_cache(maxsize=None)
+def _tool_grants(root: str, track: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(read, execute) for the build's tools: what an interpreter reads plus the toolchain's trees
+    and headers, without the project's files (``_project_paths``)."""
+    from grader import sandbox
+
+    hidden = _project_paths(root)
+    execute = _beneath(_tool_dirs(track), hidden)
+    read = list(sandbox.python_read_paths(exclude=hidden))
+    read += _beneath([*TOOL_ETC, *_system_dirs(track)], hidden)
+    return tuple(dict.fromkeys(read)), tuple(execute)
+
+
+def _jail(root: Path, challenge: Challenge, folder: Path) -> list[str]:
+    """The prefix that runs a command confined to ``folder`` (``grader/confined_exec.py``): it may
+    read the toolchain and the build's own folder, write only its build/ and tmp/, run only the
+    toolchain, and reach no network. Empty when the sandbox is off or Landlock is missing (the run
+    is then marked unofficial by the box)."""
+    if not _sandbox_on():
+        return []
+    read, execute = _tool_grants(os.path.realpath(root), challenge.track)
+    write = [str(folder / "build"), str(folder / "tmp")]
+    if challenge.track == "cuda":  # CMAKE_CUDA_ARCHITECTURES=native asks the GPU, read-write
+        write += [p for p in _glob("/dev/nvidia*") if not os.path.isdir(p)]
+    policy = {"read": [*read, str(folder)], "write": write, "execute": list(execute),
+              "file_size_mb": BUILD_FILE_SIZE_MB, "open_files": BUILD_OPEN_FILES}
+    path = folder / "sandbox.json"
+    path.write_text(json.dumps(policy, indent=0))
+    return [sys.executable, "-I", "-S", str(LAUNCHER), f"@{path}", "--"]
+
+
+def _run(command: list[str], cwd: Path, timeout: float = BUILD_TIMEOUT_S, memory: int | None = None,
+         jail: list[str] | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run a tool with no stdin in its own process group, killing the whole group on timeout (the
-    compiler driver's children too). ``memory`` caps each process's address space."""
+    compiler driver's children too). ``memory`` caps each process's address space; ``jail``
+    (from ``_jail``) confines it."""
     if memory is not None:
         command = ["/bin/sh", "-c", 'ulimit -v "$1" 2>/dev/null; shift; exec "$@"', "sh", str(memory // 1024), *command]
+    command = [*(jail or []), *command]
     process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, errors="replace", start_new_session=True)
+                               text=True, errors="replace", start_new_session=True,
+                               env=None if env is None else {**os.environ, **env})
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -267,6 +399,8 @@ def _run(command: list[str], cwd: Path, timeout: float = BUILD_TIMEOUT_S, memory
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         raise
+    if jail and process.returncode == 126 and "cv-grader: cannot confine the build" in stderr:
+        raise BuildError(stderr.strip().removeprefix("cv-grader: "))
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
@@ -309,6 +443,10 @@ def compiler_errors(output: str, solution: Path) -> str:
     diagnostics = []  # [rank, text, notes]
     for line in output.splitlines():
         line = line.strip()
+        asm = ASM_ERROR.match(line)
+        if asm and asm["file"].endswith(".s"):  # the compiler's scratch assembly: the error is in an asm() statement
+            diagnostics.append([0, f"{solution}: error: in an asm statement, the assembler says: {asm['msg']}", []])
+            continue
         match = ERROR_LINE.match(line) or NVCC_ERROR.match(line)
         if match:
             rank = 0 if in_solution(match["file"]) else 2
@@ -459,21 +597,27 @@ def _preprocessor(build_dir: Path, names: _Names, mode: str) -> tuple[list[str],
     return command + [mode], entry["directory"]
 
 
-def _check_includes(build_dir: Path, names: _Names, root: Path, challenge: Challenge) -> None:
+def _check_includes(build_dir: Path, names: _Names, root: Path, challenge: Challenge, run=None) -> None:
     """Refuse a solution whose build would read anything but system headers and the scratch
     copies. The preprocessor runs first, alone, with a timeout and a memory cap, so an include of
-    /dev/zero or a pipe fails here instead of hanging the compiler."""
+    /dev/zero or a pipe fails here instead of hanging the compiler. ``run``: how to run a tool
+    (``_run``, confined by the build's jail); a file the jail hides fails to open, and is refused
+    naming the line that includes it, like a file the dependency list shows."""
+    run = run or _run
     solution = names.copies[names.solution]
     try:
         command, cwd = _preprocessor(build_dir, names, "-M")
     except (OSError, ValueError, KeyError, StopIteration) as exc:  # fail closed: no check, no build
         raise BuildError(f"cannot check what {solution} includes: no usable compile_commands.json ({exc})") from None
     try:
-        listed = _run(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
+        listed = run(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
     except subprocess.TimeoutExpired:
         raise BuildError(f"preprocessing {solution} did not finish within {CHECK_TIMEOUT_S} s: does it include a device "
                          f"or a pipe, such as /dev/zero? {INCLUDE_RULE}") from None
     if listed.returncode != 0:
+        denied = _denied_includes(listed.stdout + listed.stderr, cwd, names)
+        if denied:
+            raise BuildError("\n".join(f"{where} includes {shown}: {INCLUDE_RULE}" for where, shown in denied))
         output = names.map_text(listed.stdout + listed.stderr)
         if re.search(r"out of memory|memory exhausted|bad_alloc|[Cc]annot allocate", output):
             raise BuildError(f"preprocessing {solution} ran out of memory: does it include a device such as /dev/zero? {INCLUDE_RULE}")
@@ -483,16 +627,31 @@ def _check_includes(build_dir: Path, names: _Names, root: Path, challenge: Chall
         raise BuildError(message)
     refused = _refused(parse_depfile(listed.stdout), cwd, names, root, challenge.track)
     if refused:
-        raise BuildError(_refusal(refused, build_dir, names))
+        raise BuildError(_refusal(refused, build_dir, names, run))
 
 
-def _refusal(refused: dict[str, str], build_dir: Path, names: _Names) -> str:
+def _denied_includes(output: str, cwd: str, names: _Names) -> list[tuple[str, str]]:
+    """The includes the build's jail kept the preprocessor from opening: (``file:line`` of the
+    include, the file as resolved), from ``file:line:col: fatal error: name: Permission denied``."""
+    found = []
+    for line in output.splitlines():
+        match = DENIED_INCLUDE.match(line.strip())
+        if match is None:
+            continue
+        includer = os.path.normpath(os.path.join(cwd, match["file"]))
+        name = match["name"]
+        shown = name if os.path.isabs(name) else os.path.join(os.path.dirname(includer), name)
+        found.append((f"{names.original(includer)}:{match['line']}", os.path.realpath(shown)))
+    return list(dict.fromkeys(found))
+
+
+def _refusal(refused: dict[str, str], build_dir: Path, names: _Names, run=None) -> str:
     """The refusal, naming for each refused file the line that includes it (the include from
     outside the refused files: the solution's line, not a line inside the reference)."""
     includers: dict[str, tuple[str, int]] = {}
     try:
         command, cwd = _preprocessor(build_dir, names, "-E")
-        marked = _run(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
+        marked = (run or _run)(command, Path(cwd), timeout=CHECK_TIMEOUT_S, memory=CHECK_MEMORY_BYTES)
         includers = {child: (os.path.realpath(os.path.join(cwd, parent)), line)
                      for child, (parent, line) in _includers(marked.stdout, cwd).items()}
     except (subprocess.SubprocessError, OSError, StopIteration, ValueError):
@@ -552,10 +711,17 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
     build_dir = folder / "build"
     name = module_name(challenge)
     harness_copy = next(c for c in names.copies if c.name.startswith("harness"))
+    project = folder / "project"  # the CMake template, copied: the jailed tools cannot read grader/
+    project.mkdir()
+    shutil.copyfile(TEMPLATES / "CMakeLists.txt", project / "CMakeLists.txt")
+    tmp = folder / "tmp"  # TMPDIR and HOME of every tool: gcc's, nvcc's and CMake's scratch files
+    tmp.mkdir()
+    build_dir.mkdir()  # before the jail: a grant is on an existing folder
+    run = functools.partial(_run, jail=_jail(root, challenge, folder), env={"TMPDIR": str(tmp), "HOME": str(tmp)})
     try:
-        configure = _run(
+        configure = run(
             [
-                "cmake", "-S", str(TEMPLATES), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
+                "cmake", "-S", str(project), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
                 "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", f"-DPython_EXECUTABLE={sys.executable}",
                 f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", f"-DCVG_MODULE={name}", f"-DCVG_HARNESS={harness_copy}",
                 f"-DCVG_SOLUTION={names.solution}", f"-DCVG_INCLUDE={src}",
@@ -565,9 +731,9 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
         )
         if configure.returncode != 0:
             tail = "\n".join((configure.stdout + configure.stderr).splitlines()[-15:])
-            raise BuildError("configuring the build failed:\n" + names.map_text(tail))
-        _check_includes(build_dir, names, root, challenge)
-        compiled = _run(["cmake", "--build", str(build_dir)], folder)
+            raise BuildError("configuring the build failed:\n" + names.map_text(tail).replace(str(project), str(TEMPLATES)))
+        _check_includes(build_dir, names, root, challenge, run)
+        compiled = run(["cmake", "--build", str(build_dir)], folder)
         if compiled.returncode != 0:
             raise BuildError(compiler_errors(names.map_text(compiled.stdout + compiled.stderr), solution))
         _check_depfiles(build_dir, names, root, challenge)
@@ -584,7 +750,8 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
     except BaseException:
         _remove(folder)
         raise
-    _remove(build_dir)
+    for leftover in (build_dir, tmp, project, folder / "sandbox.json"):
+        _remove(leftover)
     return module
 
 

@@ -130,12 +130,8 @@ class Box:
         self.send_chunks(wire.encode(message))
 
     def send_chunks(self, chunks: list) -> None:
-        import json
-        import struct
-
-        lengths = json.dumps([memoryview(c).nbytes for c in chunks[2:]]).encode()
         try:
-            wire.write_chunks(self.to_box, [struct.pack("<Q", len(lengths)), lengths, *chunks])
+            wire.send_chunks(self.to_box, chunks)
         except (BrokenPipeError, OSError):
             raise self.gone() from None
 
@@ -241,9 +237,9 @@ def raise_outcome(name: str, fields: dict) -> None:
         raise ForbiddenUsed(message)
     if outcome == Outcome.FATAL.value:
         raise CandidateAborted(name, message)
-    if outcome == Outcome.WIRE.value:
-        raise PropertyFailure(f"{name} returned something the grader cannot take back ({message}); it accepts "
-                              f"{ACCEPTED}")
+    if outcome == Outcome.WIRE.value:  # final: shrinking would only repeat a costly refusal
+        raise BoxGone(f"{name} returned something the grader cannot take back ({message}); it accepts {ACCEPTED}",
+                      status="failed")
     types = fields.get("types") if type(fields.get("types")) is list else []
     raise CandidateRaised(name, rebuild_exception(types, message), str(fields.get("where", "")))
 

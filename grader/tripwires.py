@@ -409,7 +409,7 @@ def install(forbidden: Sequence[str], solution_file: str) -> Tripwires:
     # Resolved now: once the import guard is up, looking names up from a candidate call would trip it.
     wires.torch_rules = _torch_rules(wires.forbidden)
     if wires.torch_rules != (set(), ()):
-        import torch.overrides  # noqa: F401 - loaded before the import guard is up
+        importlib.import_module("torch.overrides")  # loaded before the import guard is up
     # Functions and classes first: resolving them may import, and the import guard is not up yet.
     swaps: dict[int, tuple[object, object]] = {}  # id(original) -> (original, wire)
     for name in _with_tensor_methods(wires.forbidden):

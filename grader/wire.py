@@ -514,9 +514,13 @@ def write_chunks(fd: int, chunks: list) -> None:
 
 
 def send(fd: int, message: Message, inputs: list | None = None) -> None:
-    chunks = encode(message, inputs)
+    send_chunks(fd, encode(message, inputs))
+
+
+def send_chunks(fd: int, chunks: list) -> None:
+    """Write an encoded message; the buffer lengths ride in a second small header so that the
+    first stays fixed-size."""
     lengths = json.dumps([memoryview(c).nbytes for c in chunks[2:]]).encode()
-    # The buffer lengths ride in a second small header so that the first stays fixed-size.
     write_chunks(fd, [struct.pack("<Q", len(lengths)), lengths, *chunks])
 
 
