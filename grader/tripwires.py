@@ -81,7 +81,7 @@ class Tripwires:
         self._files = {self.solution_file, os.path.abspath(self.solution_file), os.path.realpath(self.solution_file)}
         self.tripped: list[ForbiddenUse] = []
         self.wired: list[str] = []  # the forbidden functions and classes that got a wire
-        self.torch_rules: tuple[set[str], tuple[str, ...]] = (set(), ())  # set by install()
+        self._mode_class = None  # set by install() when the exercise forbids something in torch
         # .where is set in threads the candidate started and inside calling_candidate().
         self._local = threading.local()
         # Where each forbidden package's own code lives, for _library_import.
@@ -102,26 +102,9 @@ class Tripwires:
             self._local.where = outer
 
     def _torch_mode(self):
-        """A torch function mode that sees every torch function the candidate calls, by whatever path
-        (``torch._C._VariableFunctions.log_softmax``, ``torch._C.TensorBase.log_softmax``): torch
-        routes them all through the active mode. None when the exercise forbids nothing in torch."""
-        names, modules = self.torch_rules
-        if not names and not modules:
-            return None
-        from torch.overrides import TorchFunctionMode  # imported at install(), before the guards
-
-        wires = self
-
-        class ForbiddenTorch(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                name = getattr(func, "__name__", "") or ""
-                module = getattr(func, "__module__", None) or ""
-                if name.strip("_") in names or any(m == "torch" or module == m or module.startswith(m + ".")
-                                                   for m in modules):
-                    wires._trip(f"{module}.{name}" if module else f"torch.{name}", wires.candidate_where() or "")
-                return func(*args, **(kwargs or {}))
-
-        return ForbiddenTorch()
+        """A fresh torch function mode for one candidate call, or None when the exercise forbids
+        nothing in torch (see ``_forbidden_torch_mode``)."""
+        return self._mode_class() if self._mode_class is not None else None
 
     # --- deciding -------------------------------------------------------------------------------
 
@@ -330,6 +313,28 @@ def _resolve(name: str):
     return None
 
 
+def _forbidden_torch_mode(wires: Tripwires, names: set[str], modules: tuple[str, ...]):
+    """A torch function mode class that trips on the forbidden torch functions, whatever path the
+    candidate took to them (``torch._C._VariableFunctions.log_softmax``, ``torch._C.TensorBase``
+    methods): torch routes every torch function through the active mode. Calls that torch's own
+    code makes inside one are not seen (a mode is off inside its handler), so an allowed function
+    built on a forbidden one stays allowed. None when the exercise forbids nothing in torch."""
+    if not names and not modules:
+        return None
+    from torch.overrides import TorchFunctionMode
+
+    class ForbiddenTorch(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            name = getattr(func, "__name__", "") or ""
+            module = getattr(func, "__module__", None) or ""
+            if name.strip("_") in names or any(m == "torch" or module == m or module.startswith(m + ".")
+                                               for m in modules):
+                wires._trip(f"{module}.{name}" if module else f"torch.{name}", wires.candidate_where() or "")
+            return func(*args, **(kwargs or {}))
+
+    return ForbiddenTorch
+
+
 def _module_exists(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
@@ -406,10 +411,9 @@ def _as_candidate(wires: Tripwires, where: str, function):
 def install(forbidden: Sequence[str], solution_file: str) -> Tripwires:
     """Wire this process for one solution; call it after the box holds what it needs from the grader."""
     wires = Tripwires(forbidden, solution_file)
-    # Resolved now: once the import guard is up, looking names up from a candidate call would trip it.
-    wires.torch_rules = _torch_rules(wires.forbidden)
-    if wires.torch_rules != (set(), ()):
-        importlib.import_module("torch.overrides")  # loaded before the import guard is up
+    # Built now: once the import guard is up, looking names up (or importing torch.overrides) from a
+    # candidate call would trip it.
+    wires._mode_class = _forbidden_torch_mode(wires, *_torch_rules(wires.forbidden))
     # Functions and classes first: resolving them may import, and the import guard is not up yet.
     swaps: dict[int, tuple[object, object]] = {}  # id(original) -> (original, wire)
     for name in _with_tensor_methods(wires.forbidden):
