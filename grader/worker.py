@@ -346,7 +346,7 @@ def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: di
     last = measurements[-1]
     text = (f"{last.ratio:.2f}× the reference's time at size {size} "
             f"(median of {last.repeats}, spread ±{last.spread * 50:.0f}%; you {last.candidate_s * 1e3:.2f} ms, "
-            f"reference {last.reference_s * 1e3:.2f} ms)")
+            f"reference {last.reference_s * 1e3:.2f} ms, each less {last.overhead_s * 1e3:.2f} ms of call overhead)")
     if graded:
         margin = threshold / last.ratio if last.ratio else float("inf")
         text += f"; threshold {threshold:g}×, margin {margin:.2f}×"
@@ -361,7 +361,7 @@ def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: di
         "message": text,
         "duration_s": round(_clock() - started, 4),
         "speed": {"ratio": last.ratio, "threshold": threshold if graded else None, "size": size,
-                  "candidate_s": last.candidate_s, "reference_s": last.reference_s, "spread": last.spread,
+                  "candidate_s": last.candidate_s, "reference_s": last.reference_s, "spread": last.spread, "overhead_s": last.overhead_s,
                   "attempts": [m.ratio for m in measurements], "graded": graded},
     }
 
