@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 _clock = time.perf_counter
+OVERHEAD_REPEATS = 7
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Measurement:
     reference_s: float
     spread: float  # interquartile range of the per-repeat ratios, relative to their median
     repeats: int
+    overhead_s: float = 0.0  # the round trip of an empty call, subtracted from both sides
 
     @property
     def ratio(self) -> float:
@@ -103,6 +105,11 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
             args = _inputs(bench, size, generator)
             timed_call(candidate, both, function, args)
             timed_call(reference, both, "speed", args)
+        # What a call costs with no work in it (waking the box, sending the inputs, the reply),
+        # measured on the reference's box, which the candidate cannot slow down, and taken off
+        # both sides so that it does not pull every ratio towards 1. The fastest of a few: noise
+        # only ever adds to it.
+        overhead = min(timed_call(reference, both, "noop", args)[0] for _ in range(OVERHEAD_REPEATS))
         cand_times, ref_times = [], []
         started = _clock()
         for repeat in range(max_repeats):
@@ -114,8 +121,8 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
                 t_ref, expected = timed_call(reference, both, "speed", args)
                 t_cand, out = timed_call(candidate, both, function, args)
             bench.check(out, expected)
-            cand_times.append(t_cand)
-            ref_times.append(t_ref)
+            cand_times.append(_net(t_cand, overhead))
+            ref_times.append(_net(t_ref, overhead))
             if repeat + 1 >= min_repeats and _clock() - started > budget_s:
                 break
     finally:
@@ -131,7 +138,13 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
         reference_s=statistics.median(ref_times),
         spread=(q[2] - q[0]) / median_ratio if median_ratio else 0.0,
         repeats=len(cand_times),
+        overhead_s=overhead,
     )
+
+
+def _net(elapsed: float, overhead: float) -> float:
+    """A call's time less the empty call's, never below a tenth of what was measured."""
+    return max(elapsed - overhead, elapsed / 10)
 
 
 def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,

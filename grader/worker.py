@@ -235,6 +235,13 @@ def grade(job: dict, send_bytes, receive_secrets) -> None:
     final: dict = {"type": "done"}
     try:
         final = _run(job, boxes, send)
+    except Exception as exc:  # noqa: BLE001 - the judge's own failure, said as such, not as the candidate's
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        final = {"type": "done", "status": "error",
+                 "message": f"the grader itself failed (a bug in the grader, not in your code): {type(exc).__name__}: "
+                            f"{exc} at {Path(where.filename).name}:{where.lineno}"}
     finally:
         leftover = boxes.close()
     if leftover:
