@@ -150,7 +150,7 @@ def _project_paths(root: str) -> list[str]:
     import site
 
     hidden = [root] if root else []
-    prefixes = ("reference", "grader", "tests", "_cv_grader", "__editable__", "cv_grader")
+    prefixes = ("reference", "grader", "tests", "_cv_grader", "__editable__", "cv_grader", "_editable")
     for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
         if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
             hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefixes)]

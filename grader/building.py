@@ -13,6 +13,16 @@ compile command, a short timeout and a memory cap); anything outside the system 
 three copies is refused, naming the line that includes it. The compiler's own dependency files
 are checked again afterwards.
 
+The include check sees only what the preprocessor reads; the assembler (``asm(".incbin ...")``,
+``.include``) and the tools' other inputs it does not. So every tool that reads the candidate's
+source (CMake's configure and build, the preprocessor runs) runs in a jail (Landlock, through
+``grader/confined_exec.py``): it reads the toolchain (system folders, the interpreter, pybind11's and
+CUDA's headers) and the build's own folder, writes only that folder's ``build/`` and ``tmp/`` (its
+TMPDIR and HOME), runs only the toolchain, and reaches no network. The project (the checkout, other
+builds, the installed reference) and the secret below are out of its reach; a file the jail hides
+fails to open, and an include of one is refused like any other. Without Landlock (or with
+``CVG_SANDBOX=off``) the tools run unconfined, and the run is unofficial.
+
 A finished build is marked by ``done``, written last, with the module's sha256 and an HMAC under
 a secret kept outside the project; a folder without a valid mark (interrupted, stale, planted or
 tampered with) is deleted and built again. A lock per key (``<key>.lock``, ``flock``) makes
@@ -49,7 +59,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 ERROR_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*(?:fatal )?error:?\s*(?P<msg>.*)$")
 NOTE_LINE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?:\s*note:\s*(?P<msg>.*)$")
 NVCC_ERROR = re.compile(r"^(?P<file>[^(\s]+)\((?P<line>\d+)\): error:?\s*(?P<msg>.*)$")
-DENIED_INCLUDE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::\d+)?:\s*fatal error:\s*(?P<name>.+): Permission denied$")
+# A file the build's jail hides, as the preprocessor reports it: at the #include's line, or (from
+# __has_include) with the program's name for a location.
+DENIED_INCLUDE = re.compile(r"^(?:(?P<file>[^:\s][^:]*):(?P<line>\d+)(?::\d+)?|[\w.+-]+):\s*fatal error:\s*(?P<name>.+): Permission denied$")
 ASM_ERROR = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+): Error: (?P<msg>.*)$")  # GNU as, on the compiler's .s
 LINE_MARKER = re.compile(r'^#\s*(?P<line>\d+)\s+"(?P<file>(?:[^"\\]|\\.)*)"(?P<flags>(?:\s+\d)*)\s*$')
 MAX_ERRORS = 8
@@ -266,10 +278,9 @@ LAUNCHER = Path(__file__).with_name("confined_exec.py")
 BUILD_FILE_SIZE_MB = 512  # per file a tool writes: object files, the module, CUDA's fatbinaries
 BUILD_OPEN_FILES = 1024
 # Folders that hold the toolchain: compilers, assembler, linker, make, sh, CMake and its modules.
+# (Of /etc, gcc, CMake and nvcc need nothing beyond what an interpreter reads: grader.sandbox.)
 TOOL_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
-# What of /etc the tools read besides what an interpreter does (grader.sandbox): none needed by gcc,
-# CMake or nvcc here; the locale and gconv settings keep messages in the user's language.
-TOOL_ETC = ("/etc/locale.alias", "/etc/locale.conf", "/etc/default/locale", "/etc/gcc", "/etc/alternatives")
+LIST_ONLY = "list:"  # grader.sandbox.LIST_ONLY: a folder that may be listed, not read
 PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
 
 
@@ -320,10 +331,10 @@ def _beneath(paths: list[str], hidden: list[str]) -> list[str]:
 
 def _tool_dirs(track: str) -> list[str]:
     """Where the build's programs are: CMake (a pip-installed one runs its binary from
-    site-packages), the generator, the compilers, Python (CMake's FindPython runs it), CUDA."""
+    site-packages), the generator, the compilers, CUDA (Python's are ``_python_bins``)."""
     import importlib.util
 
-    dirs = list(TOOL_TREES) + [os.path.join(sys.prefix, "bin"), os.path.dirname(os.path.realpath(sys.executable))]
+    dirs = list(TOOL_TREES)
     names = ["cmake", "make", "ninja", os.environ.get("CXX") or "c++", os.environ.get("CUDAHOSTCXX") or "g++"]
     if track == "cuda":
         names.append(os.environ.get("CUDACXX") or "nvcc")
@@ -344,6 +355,13 @@ def _tool_dirs(track: str) -> list[str]:
     return dirs
 
 
+def _python_bins() -> list[str]:
+    """The interpreter's folders: CMake's FindPython runs it. Granted even inside the project (a
+    virtual environment in the checkout), as grader.sandbox grants the interpreter's prefixes."""
+    return [os.path.realpath(p) for p in (os.path.join(sys.prefix, "bin"), os.path.dirname(os.path.realpath(sys.executable)))
+            if os.path.isdir(p)]
+
+
 def _glob(pattern: str) -> list[str]:
     import glob
 
@@ -358,9 +376,18 @@ def _tool_grants(root: str, track: str) -> tuple[tuple[str, ...], tuple[str, ...
 
     hidden = _project_paths(root)
     execute = _beneath(_tool_dirs(track), hidden)
+    execute += _beneath(_python_bins(), hidden[1:])  # hidden[0]: the checkout
+    libraries = os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep)
     read = list(sandbox.python_read_paths(exclude=hidden))
-    read += _beneath([*TOOL_ETC, *_system_dirs(track)], hidden)
-    return tuple(dict.fromkeys(read)), tuple(execute)
+    read += _beneath([*_system_dirs(track), *libraries], hidden)
+    return _outermost(read), _outermost(execute)
+
+
+def _outermost(paths: list[str]) -> tuple[str, ...]:
+    """``paths`` without those another one already covers (a policy that reads well in a record)."""
+    trees = [p for p in paths if not p.startswith(LIST_ONLY)]
+    return tuple(p for p in dict.fromkeys(paths)
+                 if not any(t != p.removeprefix(LIST_ONLY) and _under(p.removeprefix(LIST_ONLY), t) for t in trees))
 
 
 def _jail(root: Path, challenge: Challenge, folder: Path) -> list[str]:
@@ -372,8 +399,13 @@ def _jail(root: Path, challenge: Challenge, folder: Path) -> list[str]:
         return []
     read, execute = _tool_grants(os.path.realpath(root), challenge.track)
     write = [str(folder / "build"), str(folder / "tmp")]
-    if challenge.track == "cuda":  # CMAKE_CUDA_ARCHITECTURES=native asks the GPU, read-write
-        write += [p for p in _glob("/dev/nvidia*") if not os.path.isdir(p)]
+    if "-DCMAKE_CUDA_ARCHITECTURES=native" in _cuda_architectures(challenge):
+        # CMake finds the GPU's architecture by running the program it built from its own
+        # CMakeCUDACompilerABI.cu (in build/CMakeFiles/<version>/), which opens the GPU read-write.
+        # Nothing runs the candidate's code there.
+        (folder / "build" / "CMakeFiles").mkdir(parents=True, exist_ok=True)
+        execute = (*execute, str(folder / "build" / "CMakeFiles"))
+        write += [p for p in (*_glob("/dev/nvidia*"), *_glob("/dev/nvidia-caps/*")) if not os.path.isdir(p)]
     policy = {"read": [*read, str(folder)], "write": write, "execute": list(execute),
               "file_size_mb": BUILD_FILE_SIZE_MB, "open_files": BUILD_OPEN_FILES}
     path = folder / "sandbox.json"
@@ -632,16 +664,20 @@ def _check_includes(build_dir: Path, names: _Names, root: Path, challenge: Chall
 
 def _denied_includes(output: str, cwd: str, names: _Names) -> list[tuple[str, str]]:
     """The includes the build's jail kept the preprocessor from opening: (``file:line`` of the
-    include, the file as resolved), from ``file:line:col: fatal error: name: Permission denied``."""
+    include, or the candidate's file where the compiler names no line; the file as resolved), from
+    ``file:line:col: fatal error: name: Permission denied`` or ``cc1plus: fatal error: ...``."""
     found = []
     for line in output.splitlines():
         match = DENIED_INCLUDE.match(line.strip())
         if match is None:
             continue
-        includer = os.path.normpath(os.path.join(cwd, match["file"]))
         name = match["name"]
-        shown = name if os.path.isabs(name) else os.path.join(os.path.dirname(includer), name)
-        found.append((f"{names.original(includer)}:{match['line']}", os.path.realpath(shown)))
+        if match["file"]:
+            includer = os.path.normpath(os.path.join(cwd, match["file"]))
+            where, folder = f"{names.original(includer)}:{match['line']}", os.path.dirname(includer)
+        else:
+            where, folder = str(names.copies[names.solution]), cwd
+        found.append((where, os.path.realpath(os.path.join(folder, name))))
     return list(dict.fromkeys(found))
 
 

@@ -5,6 +5,7 @@ compile here and are skipped only for want of a GPU."""
 import json
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import building
+from grader import building, sandbox
 from grader.availability import gpu_present
 from grader.building import BuildError, build
 from grader.catalog import load_catalog
@@ -23,6 +24,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "building"
 CATALOG = {c.id: c for c in load_catalog(ROOT)}
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found")
 RULE = "a solution may include only system headers and cvg_kernel.h"
+JAILED = sandbox.probe().official and os.environ.get("CVG_SANDBOX", "on") != "off"
+needs_jail = pytest.mark.skipif(not JAILED, reason="no Landlock here (or CVG_SANDBOX=off): builds run unconfined")
 
 
 def unique(text: str) -> str:
@@ -116,19 +119,23 @@ def test_including_the_reference_is_refused_naming_the_line(tmp_path, include):
     assert str(error.value) == f"{solution}:3 includes {reference}: {RULE}"
 
 
-def test_include_built_by_macros_is_refused(tmp_path):
+@pytest.mark.parametrize("guarded", [False, True])
+def test_include_built_by_macros_is_refused(tmp_path, guarded):
     solution = write(tmp_path, "mine.cpp", f"""#include "cvg_kernel.h"
 #define STR(x) #x
 #define XSTR(x) STR(x)
 #define HOME {ROOT}
 #define PATH(file) XSTR(HOME/csrc/file)
-#if __has_include(PATH(nms.cpp))
+#if {"__has_include(PATH(nms.cpp))" if guarded else "1"}
 #include PATH(nms.cpp)
 #endif
 """)
     with pytest.raises(BuildError) as error:
         build(ROOT, CATALOG["nms_cpp"], solution)
-    assert f"{solution}:7 includes {ROOT / 'csrc' / 'nms.cpp'}: {RULE}" in str(error.value)
+    if guarded and JAILED:  # __has_include cannot open the file either, and gcc names no line for it
+        assert str(error.value) == f"{solution} includes {ROOT / 'csrc' / 'nms.cpp'}: {RULE}"
+    else:
+        assert f"{solution}:7 includes {ROOT / 'csrc' / 'nms.cpp'}: {RULE}" in str(error.value)
 
 
 def test_project_files_are_not_on_the_include_path(tmp_path):
@@ -152,12 +159,25 @@ def test_including_a_device_fails_fast(tmp_path):
 
 
 def test_including_a_pipe_times_out_instead_of_hanging(tmp_path, monkeypatch):
+    """Unconfined (no Landlock), the preprocessor would wait on the pipe: the check's timeout ends it."""
+    monkeypatch.setenv("CVG_SANDBOX", "off")
     monkeypatch.setattr(building, "CHECK_TIMEOUT_S", 3)
     os.mkfifo(tmp_path / "pipe")
     solution = write(tmp_path, "mine.cpp", unique(f'#include "cvg_kernel.h"\n#include "{tmp_path / "pipe"}"\n'))
     started = time.monotonic()
     with pytest.raises(BuildError, match="did not finish within 3 s"):
         build(ROOT, CATALOG["nms_cpp"], solution)
+    assert time.monotonic() - started < 60
+
+
+@needs_jail
+def test_jailed_preprocessor_cannot_open_a_pipe_outside_the_build(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    solution = write(tmp_path, "mine.cpp", unique(f'#include "cvg_kernel.h"\n#include "{tmp_path / "pipe"}"\n'))
+    started = time.monotonic()
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["nms_cpp"], solution)
+    assert str(error.value) == f"{solution}:2 includes {tmp_path / 'pipe'}: {RULE}"
     assert time.monotonic() - started < 60
 
 
@@ -173,6 +193,129 @@ def test_cuda_solution_including_the_reference_is_refused(tmp_path):
 def test_depfile_parsing_keeps_escaped_spaces():
     text = "harness.o: /usr/include/a\\ b.h \\\n /usr/include/c.h src/x\\#y.h $$HOME.h\n"
     assert building.parse_depfile(text) == ["/usr/include/a b.h", "/usr/include/c.h", "src/x#y.h", "$HOME.h"]
+
+
+# --- what the build's tools may read: the assembler's .incbin -----------------------------------------
+
+
+KERNEL = """
+template <typename T>
+void box_iou_kernel(const T* boxes1, int64_t n, const T* boxes2, int64_t m, T* out) {
+  for (int64_t i = 0; i < n * m; ++i) out[i] = T(0);
+}
+"""
+
+
+def incbin(path: Path) -> str:
+    """A solution that embeds ``path`` in its module with the assembler (the preprocessor never sees it)."""
+    return unique('#include <cstdint>\n#include "cvg_kernel.h"\n'
+                  f'asm(".section .rodata\\n.global cvg_blob\\ncvg_blob:\\n.incbin \\"{path}\\"\\n.text\\n");\n' + KERNEL)
+
+
+def modules_holding(data: bytes) -> list[Path]:
+    cache = ROOT / ".grader" / "build"
+    return [p for p in cache.rglob("*.so") if p.is_file() and data in p.read_bytes()] if cache.is_dir() else []
+
+
+@needs_jail
+@pytest.mark.parametrize("target", ["reference/kernels/box_iou_cpp.cpp", "grader/building.py", ".git/HEAD"])
+def test_assembler_cannot_embed_a_project_file(tmp_path, target):
+    secret = ROOT / target
+    if not secret.is_file():
+        pytest.skip(f"no {target} in this checkout")
+    solution = write(tmp_path, "mine.cpp", incbin(secret))
+    challenge = CATALOG["box_iou_cpp"]
+    key = building.build_key(challenge, {"solution.cpp": solution.read_bytes(),
+                                         "harness.cpp": building.harness_path(challenge).read_bytes(),
+                                         "cvg_kernel.h": (building.TEMPLATES / "cvg_kernel.h").read_bytes()})
+    with pytest.raises(BuildError) as error:
+        build(ROOT, challenge, solution)
+    message = str(error.value)
+    assert message.startswith("compile error:\n") and f"{solution}: error: in an asm statement" in message, message
+    assert str(secret) in message and "file not found" in message, message
+    folder = ROOT / ".grader" / "build" / challenge.id / key
+    assert not folder.exists() or not [p for p in folder.rglob("*") if p.is_file() and secret.read_bytes() in p.read_bytes()]
+
+
+@needs_jail
+def test_assembler_cannot_embed_a_file_outside_the_build(tmp_path):
+    """Anything beyond the toolchain and the build's own folder: here a file next to the solution."""
+    marker = f"cvg-outside-{uuid.uuid4().hex}".encode()
+    outside = tmp_path / "elsewhere" / "secret.bin"
+    outside.parent.mkdir()
+    outside.write_bytes(marker * 4)
+    solution = write(tmp_path, "mine.cpp", incbin(outside))
+    with pytest.raises(BuildError) as error:
+        build(ROOT, CATALOG["box_iou_cpp"], solution)
+    message = str(error.value)
+    assert message.startswith("compile error:\n") and f"{solution}: error: in an asm statement" in message, message
+    assert f"file not found: {outside}" in message, message
+    assert modules_holding(marker) == []
+
+
+@needs_jail
+def test_assembler_cannot_embed_the_build_secret(tmp_path):
+    building._secret()  # make sure it exists
+    secret = building._secret_path()
+    if not secret.is_file():
+        pytest.skip("no build secret on disk here (no writable cache folder)")
+    solution = write(tmp_path, "mine.cpp", incbin(secret))
+    with pytest.raises(BuildError, match="file not found"):
+        build(ROOT, CATALOG["box_iou_cpp"], solution)
+
+
+def test_assembler_may_embed_a_system_file(tmp_path):
+    """The jail is not a blanket refusal of .incbin: a system file is as readable as a system header."""
+    solution = write(tmp_path, "mine.cpp", incbin(Path("/usr/include/stdio.h")))
+    module = build(ROOT, CATALOG["box_iou_cpp"], solution)
+    assert Path("/usr/include/stdio.h").read_bytes()[:200] in module.read_bytes()
+
+
+def test_the_jail_grants_nothing_of_the_project():
+    """No read or execute grant lies inside the checkout, the installed reference or the build
+    secret's folder, or holds one of them (a folder that does is granted child by child)."""
+    hidden = [os.path.realpath(p) for p in building._project_paths(str(ROOT))]
+    assert os.path.realpath(ROOT) in hidden and str(building._secret_path().parent) in hidden
+    read, execute = building._tool_grants(os.path.realpath(ROOT), "cuda")
+    # The interpreter's own trees are granted even inside a checkout that holds its venv.
+    venvs = [p for p in {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+             if building._under(p, os.path.realpath(ROOT))]
+    for grant in (*read, *execute):
+        path = grant.removeprefix(sandbox.LIST_ONLY)
+        for item in hidden:
+            if item == os.path.realpath(ROOT) and any(building._under(path, venv) for venv in venvs):
+                continue
+            assert not building._under(path, item), (grant, item)
+            assert grant.startswith(sandbox.LIST_ONLY) or not building._under(item, path), (grant, item)
+
+
+@needs_jail
+def test_jailed_tool_cannot_read_the_project_or_write_outside(tmp_path):
+    """The launcher itself: a command run through it reads the toolchain, not the project, and
+    writes only its folder."""
+    challenge = CATALOG["box_iou_cpp"]
+    folder = tmp_path / "key"
+    (folder / "build").mkdir(parents=True)
+    (folder / "tmp").mkdir()
+    jail = building._jail(ROOT, challenge, folder)
+    assert jail, "the sandbox is available but the build is not confined"
+    script = (f"cat /usr/include/stdio.h >/dev/null && echo read-usr; cat {ROOT}/pyproject.toml {ROOT}/README.md 2>/dev/null || echo no-project;"
+              f" echo x > {folder}/build/ok && echo wrote-build; echo x > {tmp_path}/outside 2>/dev/null || echo no-outside")
+    done = building._run(["/bin/sh", "-c", script], folder, timeout=60, jail=jail)
+    assert done.stdout.split() == ["read-usr", "no-project", "wrote-build", "no-outside"], (done.stdout, done.stderr)
+
+
+@needs_nvcc
+def test_cuda_solution_builds_in_the_jail(tmp_path):
+    """nvcc (its own tree, cudafe++, ptxas, the host compiler) works confined; and cannot .incbin the reference."""
+    reference = ROOT / "reference" / "kernels" / "box_iou_cuda.cu"
+    solution = write(tmp_path, "mine.cu", unique(reference.read_text()))
+    assert build(ROOT, CATALOG["box_iou_cuda"], solution).is_file()
+    if JAILED:
+        attack = write(tmp_path, "attack.cu", unique(reference.read_text()) + (
+            f'asm(".section .rodata\\n.incbin \\"{reference}\\"\\n.text\\n");\n'))
+        with pytest.raises(BuildError, match="file not found"):
+            build(ROOT, CATALOG["box_iou_cuda"], attack)
 
 
 # --- compile errors in the scratch copy --------------------------------------------------------------
