@@ -125,13 +125,11 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
         wire.send(wfd, Message(Kind.CONFINED, {"confinement": _confine(spec)}))
         functions, parameters = _load(spec)
     except LoadError as exc:
-        wire.send(wfd, Message(Kind.RAISED, {"outcome": Outcome.LOAD_ERROR.value, "status": exc.status,
-                                             "message": str(exc)}))
+        wire.send(wfd, _raised(Outcome.LOAD_ERROR, str(exc), status=exc.status))
         return
     except BaseException as exc:  # noqa: BLE001 - the judge reports it; the box has nothing left to do
-        wire.send(wfd, Message(Kind.RAISED, {"outcome": Outcome.LOAD_ERROR.value, "status": "error",
-                                             "message": f"the grader could not start the solution's process: "
-                                                        f"{type(exc).__name__}: {exc}"}))
+        wire.send(wfd, _raised(Outcome.LOAD_ERROR, f"the grader could not start the solution's process: "
+                                                   f"{type(exc).__name__}: {exc}", status="error"))
         return
     wire.send(wfd, Message(Kind.LOADED, {"functions": parameters}))
     _Server(spec, functions).serve(rfd, wfd)
@@ -144,23 +142,10 @@ def _open_fds() -> list[int]:
         return list(range(3, 256))
 
 
-def _project_paths(root: str) -> list[str]:
-    """What of the project the box must not read: the checkout, and what the editable install put
-    into site-packages (the compiled reference, the finder that maps ``grader``/``reference``)."""
-    import site
-
-    hidden = [root] if root else []
-    prefixes = ("reference", "grader", "tests", "_cv_grader", "__editable__", "cv_grader", "_editable")
-    for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
-        if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
-            hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(prefixes)]
-    return hidden
-
-
 def _confine(spec: BoxSpec) -> dict:
     if not spec.sandbox:
         return {"official": False, "reason": "the sandbox was turned off (CVG_SANDBOX=off)", "layers": []}
-    hidden = [] if spec.trusted or spec.role is Role.REFERENCE else _project_paths(spec.project_root)
+    hidden = [] if spec.trusted or spec.role is Role.REFERENCE else sandbox.project_paths(spec.project_root)
     read = list(sandbox.python_read_paths(exclude=hidden))
     if spec.trusted or spec.role is Role.REFERENCE:
         read.append(spec.project_root)
@@ -279,21 +264,6 @@ def _load_compiled(spec: BoxSpec) -> dict[str, Callable]:
     return {name: getattr(module, name) for name in spec.exports}
 
 
-def _tensors(value, out: list) -> list:
-    """The tensors directly in ``value`` (not inside modules), in order: the outputs gradients flow from."""
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        out.append(value)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _tensors(item, out)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _tensors(item, out)
-    return out
-
-
 class _Server:
     def __init__(self, spec: BoxSpec, functions: dict[str, Callable]):
         self.spec = spec
@@ -317,7 +287,7 @@ class _Server:
             except BaseException as exc:  # noqa: BLE001 - a result that cannot be written (too deep, a
                 # __str__ that raises, a recursive list) is reported, and the box carries on
                 reason = exc if isinstance(exc, wire.WireError) else f"{type(exc).__name__} while writing it"
-                chunks = wire.encode(Message(Kind.RAISED, {"outcome": Outcome.WIRE.value, "message": str(reason)}))
+                chunks = wire.encode(_raised(Outcome.WIRE, str(reason)))
             wire.send_chunks(wfd, chunks)
 
     def threads(self, fields: dict):
@@ -330,24 +300,19 @@ class _Server:
         """(result, None) or (None, the RAISED reply)."""
         fn = self.functions.get(name)
         if fn is None:
-            return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": ["AttributeError"],
-                                               "message": f"the solution has no function {name!r}", "where": ""})
+            return None, _raised(Outcome.RAISED, f"the solution has no function {name!r}", AttributeError)
         try:
             return fn(*args, **kwargs), None
         except NotImplementedError:
-            return None, Message(Kind.RAISED, {"outcome": Outcome.NOT_STARTED.value, "message": ""})
+            return None, _raised(Outcome.NOT_STARTED, "")
         except ForbiddenUse as exc:
-            return None, Message(Kind.RAISED, {"outcome": Outcome.FORBIDDEN.value, "message": str(exc)})
+            return None, _raised(Outcome.FORBIDDEN, str(exc))
         except (MemoryError, SystemExit) as exc:
-            return None, Message(Kind.RAISED, {"outcome": Outcome.FATAL.value, "types": [type(exc).__name__],
-                                               "message": _fatal_text(exc)})
+            return None, _raised(Outcome.FATAL, _fatal_text(exc), type(exc))
         except BaseException as exc:  # noqa: BLE001 - the candidate's failure is reported as data
             if "can't allocate memory" in str(exc):
-                return None, Message(Kind.RAISED, {"outcome": Outcome.FATAL.value, "types": [type(exc).__name__],
-                                                   "message": _fatal_text(MemoryError(str(exc)))})
-            return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value,
-                                               "types": [c.__name__ for c in type(exc).__mro__],
-                                               "message": _safe_str(exc), "where": self._where(exc)})
+                return None, _raised(Outcome.FATAL, _fatal_text(MemoryError(str(exc))), type(exc))
+            return None, _raised(Outcome.RAISED, _safe_str(exc), type(exc), self._where(exc))
 
     def _where(self, exc: BaseException) -> str:
         where, tb = "", exc.__traceback__
@@ -360,7 +325,7 @@ class _Server:
     def _tripped(self) -> Message | None:
         used = _TRIPWIRES.tripped if _TRIPWIRES is not None else []
         if used:
-            return Message(Kind.RAISED, {"outcome": Outcome.FORBIDDEN.value, "message": str(used[0])})
+            return _raised(Outcome.FORBIDDEN, str(used[0]))
         return None
 
     def call(self, fields: dict):
@@ -375,7 +340,7 @@ class _Server:
         raised = self._tripped() or raised
         if raised is not None:
             return raised, None
-        outputs = _tensors(result, [])
+        outputs = wire.direct_tensors(result)
         leaves = [t for t in inputs if t.requires_grad]
         differentiable = [bool(t.requires_grad) for t in outputs]
         handle = None
@@ -403,8 +368,7 @@ class _Server:
             with _candidate():
                 grads = torch.autograd.grad(result, leaves, allow_unused=True)
         except BaseException as exc:  # noqa: BLE001
-            return None, Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": [type(exc).__name__],
-                                               "message": f"backward raised: {_safe_str(exc)}", "where": ""})
+            return None, _raised(Outcome.RAISED, f"backward raised: {_safe_str(exc)}", type(exc))
         return [result.detach(), *grads], None
 
     def backward(self, fields: dict):
@@ -412,8 +376,7 @@ class _Server:
 
         graph = self.graphs.get(fields.get("handle"))
         if graph is None:
-            return Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": ["RuntimeError"],
-                                         "message": "the graph of that call is no longer kept", "where": ""}), None
+            return _raised(Outcome.RAISED, "the graph of that call is no longer kept", RuntimeError), None
         outputs, leaves = graph
         grads_in = fields.get("grads", [])
         pairs = [(o, g) for o, g in zip(outputs, grads_in) if o.requires_grad and isinstance(g, torch.Tensor)]
@@ -422,9 +385,8 @@ class _Server:
                 grads = torch.autograd.grad([o for o, _ in pairs], leaves, [g.to(o.dtype) for o, g in pairs],
                                             retain_graph=True, allow_unused=True)
         except BaseException as exc:  # noqa: BLE001 - a backward that fails is the candidate's failure
-            return Message(Kind.RAISED, {"outcome": Outcome.RAISED.value, "types": [c.__name__ for c in type(exc).__mro__],
-                                         "message": f"backward through the solution raised: {_safe_str(exc)}",
-                                         "where": self._where(exc)}), None
+            return _raised(Outcome.RAISED, f"backward through the solution raised: {_safe_str(exc)}", type(exc),
+                           self._where(exc)), None
         raised = self._tripped()
         if raised is not None:
             return raised, None
@@ -473,6 +435,15 @@ def _candidate():
     import contextlib
 
     return _TRIPWIRES.calling_candidate() if _TRIPWIRES is not None else contextlib.nullcontext()
+
+
+def _raised(outcome: Outcome, message: str, kind: type | None = None, where: str = "", **extra) -> Message:
+    """The reply for a call that did not return: how it ended, what was raised (its class names,
+    most derived first, for the judge to rebuild the nearest builtin), and where in the solution."""
+    fields = {"outcome": outcome.value, "message": message, "where": where, **extra}
+    if kind is not None:
+        fields["types"] = [c.__name__ for c in kind.__mro__]
+    return Message(Kind.RAISED, fields)
 
 
 def _fatal_text(exc: BaseException) -> str:

@@ -280,8 +280,6 @@ BUILD_OPEN_FILES = 1024
 # Folders that hold the toolchain: compilers, assembler, linker, make, sh, CMake and its modules.
 # (Of /etc, gcc, CMake and nvcc need nothing beyond what an interpreter reads: grader.sandbox.)
 TOOL_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
-LIST_ONLY = "list:"  # grader.sandbox.LIST_ONLY: a folder that may be listed, not read
-PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
 
 
 def _sandbox_on() -> bool:
@@ -296,17 +294,11 @@ def _sandbox_works() -> bool:
 
 
 def _project_paths(root: str) -> list[str]:
-    """What of the project a build must not read: the checkout (its other builds too), what the
-    editable install put into site-packages (the compiled reference, the finder) and the folder of
-    the key that marks finished builds. As grader.box._project_paths, plus the ``_editable*``
-    finder and the build secret."""
-    import site
+    """What of the project a build must not read: what no box may read (grader.sandbox), and the
+    folder of the key that marks finished builds."""
+    from grader import sandbox
 
-    hidden = [root, str(_secret_path().parent)]
-    for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
-        if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
-            hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(PROJECT_ITEMS)]
-    return hidden
+    return [*sandbox.project_paths(root), str(_secret_path().parent)]
 
 
 def _beneath(paths: list[str], hidden: list[str]) -> list[str]:
@@ -385,6 +377,8 @@ def _tool_grants(root: str, track: str) -> tuple[tuple[str, ...], tuple[str, ...
 
 def _outermost(paths: list[str]) -> tuple[str, ...]:
     """``paths`` without those another one already covers (a policy that reads well in a record)."""
+    from grader.sandbox import LIST_ONLY
+
     trees = [p for p in paths if not p.startswith(LIST_ONLY)]
     return tuple(p for p in dict.fromkeys(paths)
                  if not any(t != p.removeprefix(LIST_ONLY) and _under(p.removeprefix(LIST_ONLY), t) for t in trees))

@@ -312,20 +312,6 @@ def _replace_tensors(value: Any, replacements: list) -> Any:
     return value
 
 
-def _direct_tensors(value: Any, out: list) -> list:
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        out.append(value)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _direct_tensors(item, out)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _direct_tensors(item, out)
-    return out
-
-
 @dataclass
 class Returned:
     value: Any
@@ -356,7 +342,7 @@ def remote_call(box: Box, name: str) -> Callable[[tuple, dict], Returned]:
         handle = reply.fields.get("handle")
         leaves = [t for t in inputs if t.requires_grad]
         if type(handle) is int and leaves and torch.is_grad_enabled():
-            outputs = _direct_tensors(value, [])
+            outputs = wire.direct_tensors(value)
             differentiable = reply.fields.get("differentiable")
             if type(differentiable) is list and len(differentiable) == len(outputs) and any(differentiable):
                 link = _Link(box, handle, outputs, [d is True for d in differentiable], leaves, name)

@@ -486,6 +486,23 @@ def _within(path: str, tree: str) -> bool:
     return path == tree or path.startswith(tree.rstrip("/") + "/")
 
 
+# What the editable install puts into site-packages: the compiled reference, the finder that maps
+# ``grader``/``reference`` to the checkout, and its metadata.
+PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
+
+
+def project_paths(root: str) -> list[str]:
+    """What of the project confined code must not read: the checkout, and the project's items in
+    every site-packages folder (pass the result to ``python_read_paths(exclude=...)``)."""
+    import site
+
+    hidden = [root] if root else []
+    for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
+        if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
+            hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(PROJECT_ITEMS)]
+    return hidden
+
+
 def python_read_paths(exclude: Iterable[str] = ()) -> tuple[str, ...]:
     """The read grants an interpreter with torch, numpy and numba needs, minus ``exclude``.
 

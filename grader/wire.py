@@ -265,6 +265,27 @@ class _Encoder:
         }
 
 
+def direct_tensors(value: Any) -> list:
+    """The tensors directly in ``value`` (not inside modules), in order: the outputs of a call that
+    gradients flow from, counted alike on both sides."""
+    import torch
+
+    found = []
+
+    def walk(v):
+        if isinstance(v, torch.Tensor):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                walk(item)
+        elif isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+
+    walk(value)
+    return found
+
+
 def input_tensors(value: Any) -> list:
     """The tensors in ``value`` (module parameters and buffers included), in a fixed order that
     both sides compute alike: the order of inputs that aliases and gradients refer to."""
