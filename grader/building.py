@@ -324,8 +324,6 @@ def _beneath(paths: list[str], hidden: list[str]) -> list[str]:
 def _tool_dirs(track: str) -> list[str]:
     """Where the build's programs are: CMake (a pip-installed one runs its binary from
     site-packages), the generator, the compilers, CUDA (Python's are ``_python_bins``)."""
-    import importlib.util
-
     dirs = list(TOOL_TREES)
     names = ["cmake", "make", "ninja", os.environ.get("CXX") or "c++", os.environ.get("CUDAHOSTCXX") or "g++"]
     if track == "cuda":
@@ -820,11 +818,3 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
         _prune(cache, key)
     return module
 
-
-def load_compiled(job: dict) -> dict:
-    """Import the built module in the worker and return the functions the challenge exposes."""
-    path = Path(job["module"])
-    spec = importlib.util.spec_from_file_location(path.name.split(".")[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {name: getattr(module, name) for name in job["exports"]}
