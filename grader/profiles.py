@@ -14,7 +14,9 @@ PROFILES = {
 TIME_SCALE = {"quick": 1.0, "ci": 2.0, "thorough": 10.0}
 
 
-def hypothesis_settings(profile: str, seeded: bool):
+def hypothesis_settings(profile: str, seeded: bool, health_checks: bool = False):
+    """``health_checks``: on when the project validates its own suites, so that a slow or
+    over-filtered strategy is reported to its author; off for candidates, who cannot fix one."""
     from hypothesis import HealthCheck, Phase, settings
 
     options = dict(PROFILES[profile])
@@ -26,6 +28,6 @@ def hypothesis_settings(profile: str, seeded: bool):
         database=None,  # replays come from the seed alone, never from a local cache
         print_blob=False,
         report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
+        suppress_health_check=[] if health_checks else list(HealthCheck),
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     )

@@ -102,6 +102,7 @@ def grade_challenge(
         "trusted": trusted,
         "memory_limit_mb": challenge.memory_limit_mb,
         "cpu_limit_s": int(limit * (os.cpu_count() or 1) * 2) + 30,
+        "time_limit_s": limit,
         "output": output_path,
         "extra": challenge.extra,
         "module": module,

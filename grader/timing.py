@@ -1,8 +1,11 @@
 """Timing a solution against the reference, by the judge's clock, on inputs the judge owns.
 
-Candidate and reference each run in a box of their own, loaded the same way, so call overheads
-cancel. They run interleaved (alternating which goes first) on fresh inputs every repeat, after a
-warm-up that absorbs JIT compilation, and the box that is not being timed is stopped (SIGSTOP).
+Candidate and reference each run in a box of their own, loaded the same way. They run interleaved
+(alternating which goes first) on fresh inputs every repeat, after a warm-up that absorbs JIT
+compilation, and the box that is not being timed is stopped (SIGSTOP). A call's transport (waking
+the box, sending the inputs, freeing the last output, the reply) is taken off both sides: the
+reference's box reports how long its own work took, and the rest of the judge's measurement of that
+call is the transport of this repeat, which the candidate's identical call paid as well.
 The judge reads each timed output from the stopped box's memory and checks it against the
 reference's, so caching results, returning early or finishing work after the reply gains nothing.
 On a GPU the box copies its output to the host inside the timed call (the judge cannot record CUDA
@@ -11,13 +14,13 @@ events in another process), which adds the same transfer to both sides.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 _clock = time.perf_counter
-OVERHEAD_REPEATS = 7
 
 
 @dataclass
@@ -27,7 +30,7 @@ class Measurement:
     reference_s: float
     spread: float  # interquartile range of the per-repeat ratios, relative to their median
     repeats: int
-    overhead_s: float = 0.0  # the round trip of an empty call, subtracted from both sides
+    overhead_s: float = 0.0  # the median transport of a call, taken off both sides
 
     @property
     def ratio(self) -> float:
@@ -53,10 +56,29 @@ def _inputs(bench: Benchmark, size: int, generator) -> list:
     return list(bench.make_inputs(size, generator))
 
 
-def timed_call(box, others, function: str, args: list) -> tuple[float, object]:
+def spread_threads(box) -> None:
+    """Pin the box's threads to the CPUs in turn, its main thread first. SIGCONT wakes every thread
+    of a stopped box at once, and the scheduler tends to queue them all on the one idle CPU until
+    the next balancing tick: an OpenMP kernel then runs its threads one after another, and takes
+    several times its real time."""
+    cpus = sorted(os.sched_getaffinity(0))
+    try:
+        tids = sorted((int(t) for t in os.listdir(f"/proc/{box.pid}/task")), key=lambda tid: (tid != box.pid, tid))
+    except OSError:
+        return
+    for i, tid in enumerate(tids):
+        try:
+            os.sched_setaffinity(tid, {cpus[i % len(cpus)]})
+        except OSError:  # a thread that ended since the listing
+            continue
+
+
+def timed_call(box, others, function: str, args: list) -> tuple[float, object, float | None]:
     """One call in ``box``, timed by the judge's clock from the request to the reply, with every
     other box stopped so that threads it left running cannot take this one's time. The box is
-    stopped again before its output is read from its memory, so no work can finish after the clock."""
+    stopped again before its output is read from its memory, so no work can finish after the clock.
+    Returns the judge's time, the output, and the time the box reports for its own work (the
+    reference's box only; None otherwise)."""
     import torch
 
     from grader import wire
@@ -67,6 +89,7 @@ def timed_call(box, others, function: str, args: list) -> tuple[float, object]:
         if other is not box:
             other.stop()
     box.cont()
+    spread_threads(box)
     start = _clock()
     box.send_chunks(chunks)
     reply = box.receive()
@@ -77,8 +100,10 @@ def timed_call(box, others, function: str, args: list) -> tuple[float, object]:
     fields = reply.fields
     if reply.kind is not wire.Kind.TIMED:
         raise ValueError(f"the timed call answered {reply.kind.value}")
+    work = fields.get("work_s")
+    work = min(float(work), elapsed) if type(work) is float and work >= 0 else None
     if "address" not in fields:
-        return elapsed, fields.get("value")
+        return elapsed, fields.get("value"), work
     dtype = wire.torch_dtype(fields.get("dtype"))
     shape = wire._Decoder.shape(fields)
     count = 1
@@ -90,7 +115,7 @@ def timed_call(box, others, function: str, args: list) -> tuple[float, object]:
         raise ValueError("the timed call described its output inconsistently")
     raw = box.read_memory(address, nbytes)
     out = torch.frombuffer(raw, dtype=torch.uint8).view(dtype).reshape(shape) if nbytes else torch.empty(shape, dtype=dtype)
-    return elapsed, out
+    return elapsed, out, work
 
 
 def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, function: str,
@@ -105,24 +130,23 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
             args = _inputs(bench, size, generator)
             timed_call(candidate, both, function, args)
             timed_call(reference, both, "speed", args)
-        # What a call costs with no work in it (waking the box, sending the inputs, the reply),
-        # measured on the reference's box, which the candidate cannot slow down, and taken off
-        # both sides so that it does not pull every ratio towards 1. The fastest of a few: noise
-        # only ever adds to it.
-        overhead = min(timed_call(reference, both, "noop", args)[0] for _ in range(OVERHEAD_REPEATS))
-        cand_times, ref_times = [], []
+        cand_times, ref_times, transports = [], [], []
         started = _clock()
         for repeat in range(max_repeats):
             args = _inputs(bench, size, generator)
             if repeat % 2 == 0:
-                t_cand, out = timed_call(candidate, both, function, args)
-                t_ref, expected = timed_call(reference, both, "speed", args)
+                t_cand, out, _ = timed_call(candidate, both, function, args)
+                t_ref, expected, work = timed_call(reference, both, "speed", args)
             else:
-                t_ref, expected = timed_call(reference, both, "speed", args)
-                t_cand, out = timed_call(candidate, both, function, args)
+                t_ref, expected, work = timed_call(reference, both, "speed", args)
+                t_cand, out, _ = timed_call(candidate, both, function, args)
             bench.check(out, expected)
-            cand_times.append(_net(t_cand, overhead))
-            ref_times.append(_net(t_ref, overhead))
+            if work is None:
+                raise ValueError("the reference's box did not report its time")
+            transport = t_ref - work
+            transports.append(transport)
+            cand_times.append(max(t_cand - transport, t_cand / 10))
+            ref_times.append(work)
             if repeat + 1 >= min_repeats and _clock() - started > budget_s:
                 break
     finally:
@@ -138,13 +162,8 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
         reference_s=statistics.median(ref_times),
         spread=(q[2] - q[0]) / median_ratio if median_ratio else 0.0,
         repeats=len(cand_times),
-        overhead_s=overhead,
+        overhead_s=statistics.median(transports),
     )
-
-
-def _net(elapsed: float, overhead: float) -> float:
-    """A call's time less the empty call's, never below a tenth of what was measured."""
-    return max(elapsed - overhead, elapsed / 10)
 
 
 def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,

@@ -73,13 +73,20 @@ def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
 FINAL = ("error", "crashed", "forbidden")  # statuses after which no further property can run
 
 
-def run_property(prop, solution: Solution, profile: str, seed: int | None) -> dict:
+def run_property(prop, solution: Solution, profile: str, seed: int | None, *, validating: bool = False,
+                 shrink_budget_s: float | None = None) -> dict:
+    """One property's verdict. ``shrink_budget_s`` caps the time hypothesis spends shrinking a
+    counterexample: past it, the smallest failing input found so far is reported, so that a wrong
+    answer whose inputs are slow to shrink ends as "failed" with its input, not as a timeout."""
     from hypothesis import seed as fix_seed
     from hypothesis import settings
+    from hypothesis.internal.conjecture import engine
 
     test = prop.test
+    if shrink_budget_s is not None:
+        engine.MAX_SHRINKING_SECONDS = shrink_budget_s
     if hasattr(test, "hypothesis"):
-        test = settings(hypothesis_settings(profile, seeded=seed is not None))(test)
+        test = settings(hypothesis_settings(profile, seeded=seed is not None, health_checks=validating))(test)
         if seed is not None:
             test = fix_seed(seed)(test)
     started = _clock()
@@ -289,8 +296,14 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
     properties = [p for p in suite.properties
                   if (not only or p.id in only) and (p.tracks is None or job["track"] in p.tracks)]
     statuses = []
+    limit = float(job.get("time_limit_s") or 60)
+    deadline = _clock() + limit
     for prop in properties:
-        result = run_property(prop, solution, job["profile"], job.get("seed"))
+        # A quarter of the time limit at most, and never so much that the properties after this
+        # one cannot run: half of what is left once a fifth of the limit is set aside.
+        budget = max(1.0, min(limit / 4, (deadline - _clock() - limit / 5) / 2))
+        result = run_property(prop, solution, job["profile"], job.get("seed"), validating=bool(job.get("trusted")),
+                              shrink_budget_s=budget)
         send({"type": "test", **result})
         statuses.append(result["status"])
         if result.pop("stop") or result["status"] in FINAL:

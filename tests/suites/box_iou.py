@@ -70,6 +70,27 @@ def self_iou_is_one(sol, b):
     expect_close(out.diagonal(), torch.ones(len(b)), what="IoU of each box with itself", atol=ATOL, rtol=0)
 
 
+@st.composite
+def sub_pixel_boxes(draw):
+    """Boxes near the origin with sides from 1e-4 to 1: an epsilon added to the union, or a floor
+    under it, shows here (yolov5's +1e-7 gives a 1e-4 × 1e-4 box an IoU of 0.09 with itself)."""
+    n = draw(st.integers(1, 6))
+    corner = st.floats(-1, 1, width=32)
+    side = st.sampled_from([1e-4, 3e-4, 1e-3, 1e-2, 0.1, 1.0])
+    rows = []
+    for _ in range(n):
+        x1, y1 = draw(corner), draw(corner)
+        rows.append([x1, y1, x1 + draw(side), y1 + draw(side)])
+    return torch.tensor(rows, dtype=draw(dtypes))
+
+
+@suite.property("a box of positive area has IoU exactly 1 with itself at sub-pixel sizes too: nothing added to the union")
+@given(b=sub_pixel_boxes())
+def self_iou_is_one_below_a_pixel(sol, b):
+    out = sol.box_iou(b, b)
+    expect_close(out.diagonal(), torch.ones(len(b)), what="IoU of each sub-pixel box with itself", atol=ATOL, rtol=0)
+
+
 @suite.property("boxes of zero area have IoU 0 with everything, never NaN (the union is 0)")
 @given(b=boxes(min_n=1, max_side=0.0), others=boxes(min_n=1))
 def degenerate_boxes_give_zero(sol, b, others):

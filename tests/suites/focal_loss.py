@@ -89,7 +89,7 @@ def library_values(sol, case, dtype):
     expect_close(out, torch.tensor(want), what="focal loss against torchvision", atol=ATOL, rtol=RTOL)
 
 
-@suite.property("with gamma = 0 and alpha < 0 (weighting off) it is exactly binary cross-entropy on the logits")
+@suite.property("with gamma = 0 and alpha = -1 (weighting off) it is exactly binary cross-entropy on the logits")
 @given(problem=problems())
 def gamma_zero_is_bce(sol, problem):
     x, t = problem

@@ -1,0 +1,104 @@
+"""grader/timing.py: what a speed ratio is made of. The reference's box reports its own work, the
+rest of the judge's clock on that call is transport and comes off the candidate's time too, and the
+threads of the box being timed are spread over the CPUs rather than left queued on one."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader import timing
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Boxes are forked, and a fork of a process whose OpenMP pool has started (any earlier test in this
+# pytest worker may have started it) hangs in its first parallel region: the judge forks its boxes
+# before it computes anything, so these checks run in a fresh interpreter that does the same.
+JUDGE = """
+import json, os, sys, tempfile
+from pathlib import Path
+from grader import timing
+from grader.box import BoxSpec, Role, start
+from grader.remote import Box
+from grader.wire import Kind, Message
+
+root = sys.argv[1]
+scratch = tempfile.mkdtemp()
+def box(role, **fields):
+    b = Box(*start(BoxSpec(role=role, scratch=scratch, output_path=scratch + "/out", project_root=root, **fields)), role.value)
+    return b
+reference = box(Role.REFERENCE, track="cpp", suite="box_iou")
+candidate = box(Role.CANDIDATE, track="python", solution=os.path.join(root, "tests/fixtures/memory/tiny.py"),
+                expected={"f": {"parameters": ["x"], "text": "f(x)"}})
+import torch
+from grader.worker import load_suite
+for b in (reference, candidate):
+    b.wait_loaded(60)
+cpus = sorted(os.sched_getaffinity(0))
+reference.request(Message(Kind.THREADS, {"threads": len(cpus)}))
+bench = load_suite(Path(root), "box_iou").benchmark
+both = (reference, candidate)
+works = []
+for _ in range(3):  # the first call starts the kernel's OpenMP threads; later ones place them
+    elapsed, out, work = timing.timed_call(reference, both, "speed", list(bench.make_inputs(2000, torch.Generator())))
+    works.append([elapsed, work])
+values = out.numpy()
+_, _, candidate_work = timing.timed_call(candidate, both, "f", [torch.ones(3)])
+reference.cont()
+placed = {tid: sorted(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{reference.pid}/task")}
+print(json.dumps({"works": works, "candidate_work": candidate_work, "cpus": cpus, "main": str(reference.pid),
+                  "placed": placed, "shape": list(values.shape), "in_range": bool(values.min() >= 0 and values.max() <= 1)}))
+for b in both:
+    b.kill()
+"""
+
+
+@pytest.fixture(scope="module")
+def judged():
+    done = subprocess.run([sys.executable, "-c", JUDGE, str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_only_the_reference_box_reports_its_work_and_it_fits_in_the_judges_time(judged):
+    assert judged["shape"] == [2000, 2000] and judged["in_range"]
+    assert all(work is not None and 0 < work <= elapsed for elapsed, work in judged["works"]), judged["works"]
+    assert judged["candidate_work"] is None, "a candidate's own account of its time must not be asked for"
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="spreading threads needs two CPUs")
+def test_the_timed_boxs_threads_are_spread_over_the_cpus(judged):
+    placed, cpus = judged["placed"], judged["cpus"]
+    assert len(placed) >= 2, "the compiled reference should run an OpenMP thread besides the main one"
+    assert placed[judged["main"]] == [cpus[0]]
+    assert all(len(mask) == 1 for mask in placed.values()), placed
+    assert len({mask[0] for mask in placed.values()}) == min(len(placed), len(cpus)), placed
+
+
+def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
+    """Each reference call takes 2 ms by the judge's clock, 1 ms of it work; each candidate call
+    takes 5 ms. The candidate's work is then 4 ms: 4x, where the raw clocks would say 2.5x."""
+
+    class FakeBox:
+        def __init__(self, name):
+            self.name = name
+
+        def alive(self):
+            return False
+
+    def fake_timed_call(box, others, function, args):
+        if box.name == "reference":
+            return 0.002, torch.zeros(1), 0.001
+        return 0.005, torch.zeros(1), None
+
+    monkeypatch.setattr(timing, "timed_call", fake_timed_call)
+    bench = timing.Benchmark(make_inputs=lambda size, generator: (), check=lambda out, expected: None,
+                             fast_reference=None, readable_reference=None)
+    m = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
+    assert m.ratio == pytest.approx(4.0)
+    assert m.overhead_s == pytest.approx(0.001)
+    assert m.reference_s == pytest.approx(0.001)
