@@ -108,11 +108,7 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
                 pass
     sys.stdout = open(1, "w", buffering=1, closefd=False)
     sys.stderr = open(2, "w", buffering=1, closefd=False)
-    os.environ.update(TMPDIR=spec.scratch, HOME=spec.scratch, NUMBA_CACHE_DIR=spec.scratch,
-                      # OpenMP threads that spin while they wait for work take a whole CPU from
-                      # anything else on a busy machine, and from each other when the box has more
-                      # threads than it gets CPUs: they sleep instead, in both boxes alike
-                      OMP_WAIT_POLICY="PASSIVE")
+    os.environ.update(TMPDIR=spec.scratch, HOME=spec.scratch, NUMBA_CACHE_DIR=spec.scratch)
     if spec.track == "numba-cuda" and not spec.gpu:
         os.environ["NUMBA_ENABLE_CUDASIM"] = "1"  # before numba is first imported
     if spec.measure_memory:
@@ -395,15 +391,16 @@ class _Server:
     def timed_call(self, fields: dict):
         """Run once on the inputs and leave the output in memory, for the judge to read while the box
         is stopped. Device outputs are copied to the host here, inside the judged time. The reference's
-        box also says how long its work took: the judge's clock minus that is what the call's transport
-        cost in this repeat, and the judge takes it off the candidate's time too."""
+        box also says how long its work took, by the clock and on its main thread's CPU: the rest of
+        the call is transport (receiving, decoding, replying), which the judge takes off the
+        candidate's identical call too."""
         import time
 
         import numpy as np
         import torch
 
         args = fields.get("args", [])
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         if self.spec.track == "cuda" and self.spec.gpu:
             args = [a.cuda() if isinstance(a, torch.Tensor) else a for a in args]
         result, raised = self._invoke(fields["function"], args, {})
@@ -423,6 +420,7 @@ class _Server:
                          "dtype": wire.dtype_name(flat.dtype), "shape": list(flat.shape)}
         if self.spec.role is Role.REFERENCE:
             reply["work_s"] = time.perf_counter() - started
+            reply["work_cpu_s"] = time.thread_time() - started_cpu
         return Message(Kind.TIMED, reply), None
 
 

@@ -31,6 +31,10 @@ MAX_MESSAGE_BYTES = 64 << 20  # one result from the judge; a failure message is 
 def _ctx():
     global _context
     if _context is None:
+        # Read by OpenMP once, when the fork server's torch loads it, and inherited by every judge
+        # and box: threads waiting for work sleep instead of spinning, so that a box's idle threads
+        # take no CPU from its busy ones, or from a loaded machine. Both boxes alike.
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
         _context = multiprocessing.get_context("forkserver")
         _context.set_forkserver_preload(_PRELOAD)
     return _context

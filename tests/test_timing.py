@@ -32,25 +32,29 @@ def box(role, **fields):
     b = Box(*start(BoxSpec(role=role, scratch=scratch, output_path=scratch + "/out", project_root=root, **fields)), role.value)
     return b
 reference = box(Role.REFERENCE, track="cpp", suite="box_iou")
+expected = {"f": {"parameters": ["x"], "text": "f(x)"}}
 candidate = box(Role.CANDIDATE, track="python", solution=os.path.join(root, "tests/fixtures/memory/tiny.py"),
-                expected={"f": {"parameters": ["x"], "text": "f(x)"}})
+                expected=expected)
+passing = box(Role.CANDIDATE, track="python", expected=expected,
+              solution=os.path.join(root, "tests/fixtures/timing/works_in_a_passing_thread.py"))
 import torch
 from grader.worker import load_suite
-for b in (reference, candidate):
+for b in (reference, candidate, passing):
     b.wait_loaded(60)
 cpus = sorted(os.sched_getaffinity(0))
 reference.request(Message(Kind.THREADS, {"threads": len(cpus)}))
 bench = load_suite(Path(root), "box_iou").benchmark
-both = (reference, candidate)
-works = []
-for _ in range(3):  # the first call starts the kernel's OpenMP threads; later ones place them
-    elapsed, out, work = timing.timed_call(reference, both, "speed", list(bench.make_inputs(2000, torch.Generator())))
-    works.append([elapsed, work])
-values = out.numpy()
-_, _, candidate_work = timing.timed_call(candidate, both, "f", [torch.ones(3)])
+both = (reference, candidate, passing)
+calls = [timing.timed_call(reference, both, "speed", list(bench.make_inputs(2000, torch.Generator()))) for _ in range(3)]
+works = [[c.wall_s, c.work_s, c.work_cpu_s, c.main_cpu_s] for c in calls]
+values = calls[-1].output.numpy()
+plain = [timing.timed_call(candidate, both, "f", [torch.ones(3)]) for _ in range(5)]
+hidden = [timing.timed_call(passing, both, "f", [torch.ones(3)]) for _ in range(5)]
 reference.cont()
 placed = {tid: sorted(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{reference.pid}/task")}
-print(json.dumps({"works": works, "candidate_work": candidate_work, "cpus": cpus, "main": str(reference.pid),
+print(json.dumps({"works": works, "candidate_work": [plain[0].work_s, plain[0].work_cpu_s], "cpus": cpus,
+                  "main": str(reference.pid), "accounted": [timing._accounted(calls), timing._accounted(plain),
+                                                            timing._accounted(hidden)],
                   "placed": placed, "shape": list(values.shape), "in_range": bool(values.min() >= 0 and values.max() <= 1)}))
 for b in both:
     b.kill()
@@ -64,10 +68,17 @@ def judged():
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_only_the_reference_box_reports_its_work_and_it_fits_in_the_judges_time(judged):
+def test_only_the_reference_box_reports_its_work_and_it_fits_in_what_the_judge_measured(judged):
     assert judged["shape"] == [2000, 2000] and judged["in_range"]
-    assert all(work is not None and 0 < work <= elapsed for elapsed, work in judged["works"]), judged["works"]
-    assert judged["candidate_work"] is None, "a candidate's own account of its time must not be asked for"
+    for wall, work, work_cpu, main_cpu in judged["works"]:
+        assert 0 < work <= wall and 0 < work_cpu <= main_cpu, judged["works"]
+    assert judged["candidate_work"] == [None, None], "a candidate's own account of its time must not be asked for"
+
+
+def test_cpu_time_of_threads_that_ended_is_noticed_and_such_a_box_is_not_timed_by_cpu(judged):
+    reference, plain, hidden = judged["accounted"]
+    assert reference and plain
+    assert not hidden, "work done in threads that ended must not vanish from the CPU accounting"
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="spreading threads needs two CPUs")
@@ -80,8 +91,9 @@ def test_the_timed_boxs_threads_are_spread_over_the_cpus(judged):
 
 
 def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
-    """Each reference call takes 2 ms by the judge's clock, 1 ms of it work; each candidate call
-    takes 5 ms. The candidate's work is then 4 ms: 4x, where the raw clocks would say 2.5x."""
+    """By the clock: the reference's call takes 2 ms, 1 ms of it work, the candidate's 5 ms: its work
+    is 4 ms, 4x where the raw clocks say 2.5x. On the CPU: 1.5 ms, 1 ms of it work, against 3.5 ms:
+    3x."""
 
     class FakeBox:
         def __init__(self, name):
@@ -91,14 +103,18 @@ def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
             return False
 
     def fake_timed_call(box, others, function, args):
-        if box.name == "reference":
-            return 0.002, torch.zeros(1), 0.001
-        return 0.005, torch.zeros(1), None
+        if box.name == "reference":  # work 1 ms of 2 ms by the clock; 1 ms of 1.5 ms on the CPU
+            return timing.Timed(torch.zeros(1), wall_s=0.002, work_s=0.001, work_cpu_s=0.001, cpu_s=0.0015,
+                                main_cpu_s=0.0015, threads_cpu_s=0.0015, process_cpu_s=0.0)
+        return timing.Timed(torch.zeros(1), wall_s=0.005, work_s=None, work_cpu_s=None, cpu_s=0.0035,
+                            main_cpu_s=0.0035, threads_cpu_s=0.0035, process_cpu_s=0.0)
 
     monkeypatch.setattr(timing, "timed_call", fake_timed_call)
     bench = timing.Benchmark(make_inputs=lambda size, generator: (), check=lambda out, expected: None,
                              fast_reference=None, readable_reference=None)
-    m = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
-    assert m.ratio == pytest.approx(4.0)
-    assert m.overhead_s == pytest.approx(0.001)
-    assert m.reference_s == pytest.approx(0.001)
+    wall = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0,
+                          clock="wall")
+    assert (wall.clock, wall.ratio, wall.overhead_s, wall.reference_s) == ("wall", pytest.approx(4.0),
+                                                                         pytest.approx(0.001), pytest.approx(0.001))
+    cpu = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
+    assert (cpu.clock, cpu.ratio, cpu.overhead_s) == ("cpu", pytest.approx(3.0), pytest.approx(0.0005))
