@@ -16,6 +16,8 @@ def _failure_text(challenge: ChallengeResult) -> str:
     for test in challenge.failures:
         lines.append(f"{test.name}: {test.message}" if test.message else f"{test.name}: {test.status}")
         lines += [f"    {line}" for line in test.example[-8:]]
+        if challenge.replay.get(test.name):
+            lines.append(f"    replay: {challenge.replay[test.name]}")
     return "\n".join(lines)
 
 

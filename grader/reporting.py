@@ -38,7 +38,8 @@ def print_challenge(console: Console, result: ChallengeResult, verbose: bool = F
     if result.status == "not_started":
         console.print(f"    [dim]edit {escape(result.solution)} — `grader show {result.id}` for the statement[/dim]")
         return
-    shown = 0
+    shown = mentioned = 0
+    same_call = _failing_on_the_same_call(result)
     for test in result.tests:
         if test.name == "speed" and test.status == "passed":
             console.print(f"    [green]⚡[/green] speed: {escape(test.message)}")
@@ -48,17 +49,23 @@ def print_challenge(console: Console, result: ChallengeResult, verbose: bool = F
         if test.status == "passed":
             console.print(f"    [green]✔[/green] {test.name} [dim]— {escape(test.description)}[/dim]")
             continue
-        if shown >= MAX_FAILURES_SHOWN and not verbose:
+        if (shown >= MAX_FAILURES_SHOWN or test.name not in same_call) and not verbose:
             continue
         shown += 1
         console.print(f"    [red]✘ {test.name}[/red] — {escape(test.description)}")
         console.print(f"      {escape(test.message)}")
+        # Inputs and replay commands are printed whole, never wrapped, so they paste back as they are.
         for line in test.example[-8:]:
-            console.print(f"      [dim]{escape(line)}[/dim]")
+            console.print(f"      [dim]{escape(line)}[/dim]", soft_wrap=True)
+        others = same_call.get(test.name, [])
+        if others and not verbose:
+            mentioned += len(others)
+            console.print(f"      [yellow]fix this first: {len(others)} other propert{'y fails' if len(others) == 1 else 'ies fail'} "
+                          f"on the same call ({', '.join(others)})[/yellow]")
         command = result.replay.get(test.name, "")
         if command:
-            console.print(f"      [cyan]replay:[/cyan] {escape(command)}")
-    hidden = len(result.failures) - shown - sum(t.status == "not_started" for t in result.tests)
+            console.print(f"      [cyan]replay:[/cyan] {escape(command)}", soft_wrap=True)
+    hidden = len(result.failures) - shown - mentioned - sum(t.status == "not_started" for t in result.tests)
     if hidden > 0 and not verbose:
         console.print(f"    [dim]... and {hidden} more failing properties (--verbose shows all)[/dim]")
     not_started = [t for t in result.tests if t.status == "not_started"]
@@ -69,6 +76,25 @@ def print_challenge(console: Console, result: ChallengeResult, verbose: bool = F
         console.print("    [dim]your code printed (last lines):[/dim]")
         for line in result.output.strip().splitlines()[-10:]:
             console.print(f"    [dim]│ {escape(line)}[/dim]")
+
+
+def _failing_on_the_same_call(result: ChallengeResult) -> dict[str, list[str]]:
+    """The failures worth showing, each with the later failing properties whose counterexample is
+    the very same call: one contract defect (a wrong shape, an in-place write) fails every property
+    on the first input, and listing each would hide the next distinct mistake."""
+    firsts: dict[str, list[str]] = {}
+    by_call: dict[str, str] = {}
+    for test in result.failures:
+        if test.status == "not_started":
+            continue
+        call = test.example[-1] if test.example else None
+        if call is not None and call in by_call:
+            firsts[by_call[call]].append(test.name)
+            continue
+        firsts[test.name] = []
+        if call is not None:
+            by_call[call] = test.name
+    return firsts
 
 
 def print_summary(console: Console, run: RunResult) -> None:

@@ -97,7 +97,8 @@ class RunResult:
             )
             for test in cases:
                 case = ElementTree.SubElement(suite, "testcase", classname=challenge.id, name=test.name, time=f"{test.duration_s:.3f}")
-                text = "\n".join([test.message, *test.example])
+                replay = challenge.replay.get(test.name, "")
+                text = "\n".join([test.message, *test.example, *([f"replay: {replay}"] if replay else [])])
                 if test.status == "failed":
                     ElementTree.SubElement(case, "failure", message=test.message[:200]).text = text
                 elif test.status == "skipped":
