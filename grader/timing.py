@@ -66,19 +66,21 @@ class Timed:
     work_cpu_s: float | None  # the same on the reference box's main thread's CPU clock
     cpu_s: float | None  # the box's threads on a CPU: max(longest thread, all threads / CPUs)
     main_cpu_s: float | None  # the box's main thread on a CPU
+    main_delay_s: float | None  # the box's main thread runnable but waiting for a CPU
     threads_cpu_s: float  # all of the box's threads that are still there, summed
     process_cpu_s: float  # the whole process, from /proc/<pid>/stat, threads that ended included
 
 
-def _thread_cpu_ns(pid: int) -> dict[int, int] | None:
-    """Time on a CPU of each thread of ``pid`` in nanoseconds (``schedstat``), None where the
-    kernel does not keep it."""
+def _thread_cpu_ns(pid: int) -> dict[int, tuple[int, int]] | None:
+    """For each thread of ``pid``: nanoseconds on a CPU, and runnable but waiting for one
+    (``schedstat``); None where the kernel does not keep them."""
     found = {}
     try:
         for name in os.listdir(f"/proc/{pid}/task"):
             try:
                 with open(f"/proc/{pid}/task/{name}/schedstat") as stat:
-                    found[int(name)] = int(stat.read().split()[0])
+                    ran, waited = stat.read().split()[:2]
+                    found[int(name)] = (int(ran), int(waited))
             except (OSError, ValueError, IndexError):
                 continue  # a thread that ended since the listing
     except OSError:
@@ -137,12 +139,14 @@ def timed_call(box, others, function: str, args: list) -> Timed:
     elapsed = _clock() - start
     box.stop()
     threads_after, process_after = _thread_cpu_ns(box.pid), _process_cpu_s(box.pid)
-    cpu = threads_cpu = main_cpu = None
+    cpu = threads_cpu = main_cpu = main_delay = None
     if threads_before is not None and threads_after is not None:
-        spent = {tid: (ns - threads_before.get(tid, 0)) / 1e9 for tid, ns in threads_after.items()}
+        spent = {tid: (ran - threads_before.get(tid, (0, 0))[0]) / 1e9 for tid, (ran, _) in threads_after.items()}
         threads_cpu = sum(spent.values())
         cpu = max(max(spent.values()), threads_cpu / len(os.sched_getaffinity(0)))
         main_cpu = spent.get(box.pid)
+        if box.pid in threads_after and box.pid in threads_before:
+            main_delay = (threads_after[box.pid][1] - threads_before[box.pid][1]) / 1e9
     if reply.kind is wire.Kind.RAISED:
         raise_outcome(function, reply.fields)
     fields = reply.fields
@@ -152,7 +156,7 @@ def timed_call(box, others, function: str, args: list) -> Timed:
     work = min(work, elapsed) if type(work) is float and work >= 0 else None
     work_cpu = fields.get("work_cpu_s")
     work_cpu = min(work_cpu, main_cpu) if type(work_cpu) is float and work_cpu >= 0 and main_cpu is not None else None
-    timed = Timed(fields.get("value"), elapsed, work, work_cpu, cpu, main_cpu, threads_cpu or 0.0,
+    timed = Timed(fields.get("value"), elapsed, work, work_cpu, cpu, main_cpu, main_delay, threads_cpu or 0.0,
                   process_after - process_before)
     if "address" not in fields:
         return timed
@@ -215,7 +219,14 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
     if (clock == "cpu" and all(ref.work_cpu_s is not None for _, ref in calls)
             and all(_accounted(side) for side in zip(*calls))):
         cpu_transports = [ref.main_cpu_s - ref.work_cpu_s for _, ref in calls]
-        cand_times = [max(cand.cpu_s - t, cand.cpu_s / 10) for (cand, _), t in zip(calls, cpu_transports)]
+        # Threads that take turns never run at once, so "all threads / CPUs" would halve serial work
+        # cut in two: the candidate is also held to its main thread's span, the judge's clock less
+        # the time that thread waited for a CPU (what a busy machine adds). Waiting on its own
+        # threads counts; what the call costs in transport by this clock is the fastest
+        # reference call's clock less its work.
+        wall_transport = min(transports)
+        cand_times = [max(cand.cpu_s - t, cand.cpu_s / 10, cand.wall_s - cand.main_delay_s - wall_transport)
+                      for (cand, _), t in zip(calls, cpu_transports)]
         ref_times = [max(ref.cpu_s - t, ref.cpu_s / 10) for (_, ref), t in zip(calls, cpu_transports)]
         transports = cpu_transports
     else:
@@ -241,7 +252,7 @@ def _accounted(calls: tuple[Timed, ...]) -> bool:
     a thread that ended during a call takes its time out of /proc/<pid>/task, though not out of
     the process's total (counted in clock ticks, so compared over all the calls, with two ticks
     and 5% of slack)."""
-    if any(call.cpu_s is None or call.main_cpu_s is None for call in calls):
+    if any(call.cpu_s is None or call.main_cpu_s is None or call.main_delay_s is None for call in calls):
         return False
     threads = sum(call.threads_cpu_s for call in calls)
     process = sum(call.process_cpu_s for call in calls)

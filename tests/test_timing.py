@@ -93,7 +93,7 @@ def test_the_timed_boxs_threads_are_spread_over_the_cpus(judged):
 def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
     """By the clock: the reference's call takes 2 ms, 1 ms of it work, the candidate's 5 ms: its work
     is 4 ms, 4x where the raw clocks say 2.5x. On the CPU: 1.5 ms, 1 ms of it work, against 3.5 ms:
-    3x."""
+    3x (its clock less its wait for a CPU, 5 - 2.5 - 1 = 1.5 ms, is below that)."""
 
     class FakeBox:
         def __init__(self, name):
@@ -105,9 +105,10 @@ def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
     def fake_timed_call(box, others, function, args):
         if box.name == "reference":  # work 1 ms of 2 ms by the clock; 1 ms of 1.5 ms on the CPU
             return timing.Timed(torch.zeros(1), wall_s=0.002, work_s=0.001, work_cpu_s=0.001, cpu_s=0.0015,
-                                main_cpu_s=0.0015, threads_cpu_s=0.0015, process_cpu_s=0.0)
+                                main_cpu_s=0.0015, main_delay_s=0.0, threads_cpu_s=0.0015, process_cpu_s=0.0)
+        # a busy machine kept the candidate's main thread waiting for a CPU for 2.5 of its 5 ms
         return timing.Timed(torch.zeros(1), wall_s=0.005, work_s=None, work_cpu_s=None, cpu_s=0.0035,
-                            main_cpu_s=0.0035, threads_cpu_s=0.0035, process_cpu_s=0.0)
+                            main_cpu_s=0.0035, main_delay_s=0.0025, threads_cpu_s=0.0035, process_cpu_s=0.0)
 
     monkeypatch.setattr(timing, "timed_call", fake_timed_call)
     bench = timing.Benchmark(make_inputs=lambda size, generator: (), check=lambda out, expected: None,
@@ -118,3 +119,29 @@ def test_transport_measured_on_the_reference_comes_off_both_sides(monkeypatch):
                                                                          pytest.approx(0.001), pytest.approx(0.001))
     cpu = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
     assert (cpu.clock, cpu.ratio, cpu.overhead_s) == ("cpu", pytest.approx(3.0), pytest.approx(0.0005))
+
+
+def test_serial_work_split_between_threads_that_take_turns_is_held_to_its_span(monkeypatch):
+    """Two threads that hand 8 ms of serial work back and forth each run 4 ms: "all threads / CPUs"
+    says 4 ms on two CPUs, but nothing ran at once, and the main thread's span (8 ms by the clock,
+    never waiting for a CPU) says 8 ms, less the 1 ms transport the reference shows."""
+
+    class FakeBox:
+        def __init__(self, name):
+            self.name = name
+
+        def alive(self):
+            return False
+
+    def fake_timed_call(box, others, function, args):
+        if box.name == "reference":
+            return timing.Timed(torch.zeros(1), wall_s=0.002, work_s=0.001, work_cpu_s=0.001, cpu_s=0.001,
+                                main_cpu_s=0.001, main_delay_s=0.0, threads_cpu_s=0.001, process_cpu_s=0.0)
+        return timing.Timed(torch.zeros(1), wall_s=0.009, work_s=None, work_cpu_s=None, cpu_s=0.004,
+                            main_cpu_s=0.004, main_delay_s=0.0, threads_cpu_s=0.008, process_cpu_s=0.0)
+
+    monkeypatch.setattr(timing, "timed_call", fake_timed_call)
+    bench = timing.Benchmark(make_inputs=lambda size, generator: (), check=lambda out, expected: None,
+                             fast_reference=None, readable_reference=None)
+    m = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
+    assert (m.clock, m.ratio) == ("cpu", pytest.approx(8.0))
