@@ -221,11 +221,11 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
         cpu_transports = [ref.main_cpu_s - ref.work_cpu_s for _, ref in calls]
         # Threads that take turns never run at once, so "all threads / CPUs" would halve serial work
         # cut in two: the candidate is also held to its main thread's span, the judge's clock less
-        # the time that thread waited for a CPU (what a busy machine adds). Waiting on its own
-        # threads counts; what the call costs in transport by this clock is the fastest
+        # the time that thread waited for a CPU held by something other than its own box (what a
+        # busy machine adds). What the call costs in transport by this clock is the fastest
         # reference call's clock less its work.
         wall_transport = min(transports)
-        cand_times = [max(cand.cpu_s - t, cand.cpu_s / 10, cand.wall_s - cand.main_delay_s - wall_transport)
+        cand_times = [max(cand.cpu_s - t, cand.cpu_s / 10, cand.wall_s - _outside_wait(cand) - wall_transport)
                       for (cand, _), t in zip(calls, cpu_transports)]
         ref_times = [max(ref.cpu_s - t, ref.cpu_s / 10) for (_, ref), t in zip(calls, cpu_transports)]
         transports = cpu_transports
@@ -247,16 +247,23 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
     )
 
 
+def _outside_wait(call: Timed) -> float:
+    """How long the main thread waited for a CPU that its own box's threads were not using: a main
+    thread kept waiting (yielding, say) while its siblings run must not have that time taken off."""
+    siblings = call.threads_cpu_s - call.main_cpu_s
+    return max(0.0, call.main_delay_s - siblings)
+
+
 def _accounted(calls: tuple[Timed, ...]) -> bool:
     """Whether the per-thread CPU times of one box's calls hold all the CPU time its process used:
     a thread that ended during a call takes its time out of /proc/<pid>/task, though not out of
-    the process's total (counted in clock ticks, so compared over all the calls, with two ticks
-    and 5% of slack)."""
+    the process's total. That total is counted in clock ticks, but the box runs only during its
+    calls, so the sum over all of them is one reading, exact to a tick: a tick and a half of slack."""
     if any(call.cpu_s is None or call.main_cpu_s is None or call.main_delay_s is None for call in calls):
         return False
     threads = sum(call.threads_cpu_s for call in calls)
     process = sum(call.process_cpu_s for call in calls)
-    return process <= threads * 1.05 + 2 / os.sysconf("SC_CLK_TCK")
+    return process <= threads + 1.5 / os.sysconf("SC_CLK_TCK")
 
 
 def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,
