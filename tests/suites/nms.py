@@ -169,6 +169,18 @@ def kept_boxes_do_not_overlap(sol, case):
 
 
 @suite.property(
+    "no +1 pixel: boxes [0, 0, 2, 2] and [1, 0, 3, 2] have IoU 1/3, so at iou_threshold 0.4 both are kept "
+    "(the old Pascal VOC width x2 - x1 + 1 makes it 1/2 and drops one)"
+)
+@given(dtype=dtypes, dx=st.integers(-1000, 1000), dy=st.integers(-1000, 1000))
+def no_plus_one_pixel(sol, dtype, dx, dy):
+    context(dx=dx, dy=dy)
+    b = _tensor([[dx, dy, dx + 2, dy + 2], [dx + 1, dy, dx + 3, dy + 2]], dtype)
+    keep = kept_list(sol, b, torch.tensor([0.9, 0.8], dtype=dtype), 0.4)
+    expect(keep == [0, 1], f"kept {keep}, expected [0, 1]: these boxes are 2 wide and share one column, IoU "
+                           f"2 / (4 + 4 - 2) = 1/3 <= 0.4; with a +1 pixel (width x2 - x1 + 1) it is 6 / 12 = 1/2")
+
+@suite.property(
     "every dropped box has IoU above the threshold with a box that was KEPT before it "
     "(a box that was itself suppressed suppresses nothing)"
 )

@@ -3,7 +3,7 @@
 On small integer boxes the extra pixel changes IoUs a lot (two 2x2 boxes sharing one column go
 from 1/3 to 1/2), so different boxes are suppressed than under the statement's convention.
 
-Breaks: matches_reference
+Breaks: no_plus_one_pixel
 """
 
 import torch

@@ -1,6 +1,6 @@
 """Uses the +1 pixel convention for widths and heights (x2 - x1 + 1).
 
-Breaks: matches_reference
+Breaks: no_plus_one_pixel
 """
 
 import numpy as np
