@@ -5,9 +5,9 @@ Candidate and reference each run in a box of their own, loaded the same way. The
 compilation, and the box that is not being timed is stopped (SIGSTOP). On the CPU what is compared
 is the time the box's threads spent on a CPU, read from /proc by the judge: other programs on a busy
 laptop delay a call but do not add to that. On a GPU it is the judge's clock, less the call's
-transport (see ``measure``). The judge reads each timed output from the stopped box's memory and checks it against the
-reference's, so caching results, returning early or finishing work after the reply gains nothing.
-On a GPU the box copies its output to the host inside the timed call (the judge cannot record CUDA
+transport (see ``measure``). The judge reads each timed output from the stopped box's memory and
+checks it against the reference's, so caching results, returning early or finishing work after the
+reply gains nothing. On a GPU the box copies its output to the host inside the timed call (the judge cannot record CUDA
 events in another process), which adds the same transfer to both sides.
 """
 
@@ -68,7 +68,7 @@ class Timed:
     main_cpu_s: float | None  # the box's main thread on a CPU
     main_delay_s: float | None  # the box's main thread runnable but waiting for a CPU
     threads_cpu_s: float  # all of the box's threads that are still there, summed
-    process_cpu_s: float  # the whole process, from /proc/<pid>/stat, threads that ended included
+    process_cpu_s: float | None  # the whole process, from /proc/<pid>/stat, threads that ended included
 
 
 def _thread_cpu_ns(pid: int) -> dict[int, tuple[int, int]] | None:
@@ -88,14 +88,15 @@ def _thread_cpu_ns(pid: int) -> dict[int, tuple[int, int]] | None:
     return found or None
 
 
-def _process_cpu_s(pid: int) -> float:
-    """User and system time of the whole process, threads that ended included (clock ticks)."""
+def _process_cpu_s(pid: int) -> float | None:
+    """User and system time of the whole process, threads that ended included (clock ticks); None
+    when it cannot be read, so that nothing is taken as accounted for by default."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
-        return 0.0
+        return None
 
 
 def spread_threads(box) -> None:
@@ -156,8 +157,8 @@ def timed_call(box, others, function: str, args: list) -> Timed:
     work = min(work, elapsed) if type(work) is float and work >= 0 else None
     work_cpu = fields.get("work_cpu_s")
     work_cpu = min(work_cpu, main_cpu) if type(work_cpu) is float and work_cpu >= 0 and main_cpu is not None else None
-    timed = Timed(fields.get("value"), elapsed, work, work_cpu, cpu, main_cpu, main_delay, threads_cpu or 0.0,
-                  process_after - process_before)
+    process = None if process_before is None or process_after is None else process_after - process_before
+    timed = Timed(fields.get("value"), elapsed, work, work_cpu, cpu, main_cpu, main_delay, threads_cpu or 0.0, process)
     if "address" not in fields:
         return timed
     dtype = wire.torch_dtype(fields.get("dtype"))
@@ -259,7 +260,7 @@ def _accounted(calls: tuple[Timed, ...]) -> bool:
     a thread that ended during a call takes its time out of /proc/<pid>/task, though not out of
     the process's total. That total is counted in clock ticks, but the box runs only during its
     calls, so the sum over all of them is one reading, exact to a tick: a tick and a half of slack."""
-    if any(call.cpu_s is None or call.main_cpu_s is None or call.main_delay_s is None for call in calls):
+    if any(None in (call.cpu_s, call.main_cpu_s, call.main_delay_s, call.process_cpu_s) for call in calls):
         return False
     threads = sum(call.threads_cpu_s for call in calls)
     process = sum(call.process_cpu_s for call in calls)
