@@ -114,6 +114,21 @@ def output_contract(sol, config):
     levels_of(sol, config)
 
 
+@suite.property(
+    "no +1 pixel: a square anchor of even size s spans exactly s pixels, so size 30 with ratio 1 is "
+    "[-15, -15, 15, 15] (the legacy Detectron generator spans s - 1 pixels: [-14.5, ..., 14.5], rounded)"
+)
+@given(half=st.integers(1, 256), feature=st.integers(1, 4))
+def no_plus_one_pixel(sol, half, feature):
+    size = 2 * half
+    image = feature * 8
+    config = ((image, image), [(feature, feature)], ((size,),), ((1.0,),))
+    anchor = levels_of(sol, config)[0][0].tolist()
+    expect(anchor == [-half, -half, half, half],
+           f"the anchor of size {size}, ratio 1 at cell (0, 0) is {anchor}, expected {[-half, -half, half, half]}: "
+           f"x2 - x1 is the width itself, {size}, not width - 1 as in legacy code that counts width = x2 - x1 + 1")
+
+
 # --- worked example and equality -------------------------------------------------------------------
 
 WORKED = [

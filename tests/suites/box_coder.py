@@ -60,6 +60,24 @@ def output_contract(sol, boxes, weights):
     expect_tensor(dec, what="decode_boxes(deltas, proposals, weights)", dtype=proposals.dtype, shape=(len(proposals), 4))
 
 
+@suite.property(
+    "no +1 pixel: a side is x2 - x1, so ground truth [0, 0, 4, 4] against proposal [0, 0, 2, 2] encodes to "
+    "[0.5, 0.5, log 2, log 2] (the old Pascal VOC width x2 - x1 + 1 gives [1/3, 1/3, log 5/3, log 5/3])"
+)
+@given(dtype=dtypes, dx=st.integers(-300, 300), dy=st.integers(-300, 300))
+def no_plus_one_pixel(sol, dtype, dx, dy):
+    context(dx=dx, dy=dy)
+    offset = torch.tensor([dx, dy, dx, dy], dtype=dtype)
+    proposals = torch.tensor([[0, 0, 2, 2]], dtype=dtype) + offset
+    gt = torch.tensor([[0, 0, 4, 4]], dtype=dtype) + offset
+    expected = torch.tensor([[0.5, 0.5, math.log(2), math.log(2)]], dtype=torch.float64)
+    expect_close(sol.encode_boxes(gt, proposals), expected, atol=ENC_ATOL, rtol=ENC_RTOL,
+                 what="encode_boxes of a 4-wide box against a 2-wide one at the same corner (widths are x2 - x1, no +1)")
+    decoded = sol.decode_boxes(torch.zeros(1, 4, dtype=dtype), proposals)
+    expect_close(decoded, proposals.double(), atol=DEC_ATOL, rtol=DEC_RTOL,
+                 what="decode_boxes of zero deltas (with a +1 pixel the box comes back one pixel larger)")
+
+
 @suite.property("encode_boxes gives dx = wx·(gx - px)/pw, dy = wy·(gy - py)/ph, dw = ww·log(gw/pw), dh = wh·log(gh/ph), from centres and sides")
 @given(boxes=box_sets(), weights=WEIGHTS)
 def encode_matches_reference(sol, boxes, weights):

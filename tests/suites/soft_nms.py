@@ -54,6 +54,21 @@ def output_contract(sol, det, method):
 
 
 @suite.property(
+    "no +1 pixel: boxes [0, 0, 2, 2] and [1, 0, 3, 2] have IoU 1/3, so linear decay at iou_threshold 0.3 leaves "
+    "the second score 0.8 x 2/3 (the old Pascal VOC width x2 - x1 + 1 makes the IoU 1/2 and the score 0.4)"
+)
+@given(dtype=dtypes, dx=st.integers(-1000, 1000), dy=st.integers(-1000, 1000))
+def no_plus_one_pixel(sol, dtype, dx, dy):
+    context(dx=dx, dy=dy)
+    b = torch.tensor([[dx, dy, dx + 2, dy + 2], [dx + 1, dy, dx + 3, dy + 2]], dtype=dtype)
+    keep, kept_scores = call(sol, b, torch.tensor([0.9, 0.8], dtype=dtype), "linear", iou_threshold=0.3)
+    expect_equal(keep, torch.tensor([0, 1]), what="keep")
+    expect_close(kept_scores, torch.tensor([0.9, 0.8 * 2 / 3], dtype=torch.float64), atol=ATOL, rtol=RTOL,
+                 what="kept_scores: these boxes are 2 wide and share one column, IoU 2 / (4 + 4 - 2) = 1/3, decay 1 - 1/3; "
+                      "with a +1 pixel (width x2 - x1 + 1) the IoU is 6 / 12 = 1/2")
+
+
+@suite.property(
     "follows the Soft-NMS loop: each pick is the remaining box with the highest current score (lower index on ties), "
     "its score at that moment is reported, every other remaining score is then decayed, and the loop stops "
     "only when the best remaining score is below score_threshold"

@@ -1,7 +1,7 @@
 """Uses the legacy +1 pixel sides (w = x2 - x1 + 1) in both directions: encode(p, p) is still 0,
 but decoding zero deltas returns a box one pixel larger than the proposal.
 
-Breaks: identity
+Breaks: no_plus_one_pixel
 """
 
 import math
