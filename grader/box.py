@@ -198,6 +198,8 @@ def _load_reference(spec: BoxSpec):
         functions["speed"] = suite.benchmark.reference_for(spec.track)
     if suite.memory_benchmark is not None:
         functions["memory"] = suite.memory_benchmark.reference
+        if suite.memory_benchmark.scalable_reference is not None:
+            functions["memory-at-scale"] = suite.memory_benchmark.scalable_reference
     return functions, {name: _parameters(fn) for name, fn in functions.items()}
 
 

@@ -37,6 +37,7 @@ class ChallengeResult:
     replay: dict[str, str] = field(default_factory=dict)
     points: int = 0
     speed: dict | None = None
+    memory: dict | None = None  # the memory test's figures: ratio, growth, sizes, bytes
     sandbox: dict | None = None  # {"official": bool, "reason": str}: how the candidate's box was confined
 
     @property

@@ -131,7 +131,7 @@ def grade_challenge(
     secrets_send.close()
     tests: list[TestResult] = []
     done: dict | None = None
-    speed = None
+    speed = memory = None
     sandbox = None
     timed_out = False
     while done is None:
@@ -157,6 +157,7 @@ def grade_challenge(
             fields = {k: message[k] for k in TestResult.__dataclass_fields__ if k in message}
             tests.append(TestResult(**fields))
             speed = message.get("speed", speed)
+            memory = message.get("memory", memory)
         elif message["type"] == "done":
             done = message
             sandbox = message.get("sandbox") or sandbox
@@ -170,7 +171,7 @@ def grade_challenge(
     result = ChallengeResult(
         id=challenge.id, status="passed", duration_s=round(duration, 3), tests=tests, title=challenge.title,
         track=challenge.track, solution=str(solution), output=output, points=challenge.points, speed=speed,
-        sandbox=sandbox,
+        memory=memory, sandbox=sandbox,
     )
     if timed_out:
         running = _next_property(tests)

@@ -123,8 +123,12 @@ class Boxes:
         if bench or (extra.get("speed") and (wants is None or "speed" in wants)):
             self.start("reference", Role.REFERENCE, expected)
         if not bench and extra.get("memory") and (wants is None or "memory" in wants):
+            from grader.memory import growth_sizes
+
             self.start("candidate-memory", Role.CANDIDATE, expected, measure_memory=True)
             self.start("reference-memory", Role.REFERENCE, expected, measure_memory=True)
+            for rows in growth_sizes(extra["memory"]):
+                self.start(f"candidate-memory-{rows}", Role.CANDIDATE, expected, measure_memory=True)
 
     def start(self, label: str, role: Role, expected: dict, measure_memory: bool = False) -> None:
         from grader import box
@@ -316,13 +320,15 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
     if wanted("speed") and suite.benchmark is not None:
         send({"type": "test", **run_speed(suite, candidate, boxes.get("reference"), job, job["extra"]["speed"])})
     if wanted("memory") and suite.memory_benchmark is not None:
-        from grader.memory import run_memory
+        from grader.memory import growth_sizes, run_memory
 
+        memory = job["extra"]["memory"]
+        growth_boxes = tuple(boxes.get(f"candidate-memory-{rows}") for rows in growth_sizes(memory))
         memory_boxes = [boxes.get("candidate-memory"), boxes.get("reference-memory")]
         try:
-            for b in memory_boxes:
+            for b in (*memory_boxes, *growth_boxes):
                 b.wait_loaded(LOAD_TIMEOUT_S)
-            test = run_memory(suite.memory_benchmark, *memory_boxes, job, job["extra"]["memory"])
+            test = run_memory(suite.memory_benchmark, *memory_boxes, job, memory, growth_boxes)
         except (LoadFailed, BoxGone) as exc:
             test = {"name": "memory", "description": "extra peak memory", "status": "failed",
                     "message": f"the memory run could not start: {exc}", "duration_s": 0.0}

@@ -43,3 +43,20 @@ def test_a_wrong_answer_slow_to_shrink_ends_failed_with_its_input_not_as_a_timeo
     tested = {t.name: t for t in result.tests}
     assert result.status == "failed", f"{result.status}: {result.message}"
     assert tested[prop].status == "failed" and any("nms(" in line for line in tested[prop].example), tested[prop]
+
+
+def test_the_memory_rule_tells_tiles_from_blocks_of_rows_that_pass_the_ratio():
+    """The statement forbids blocks of chunk_size rows × all columns; at N = 4096 they pass the 0.5×
+    ratio, so only the growth with N separates them from tiles. A tiled solution that spends memory
+    freely (the hints' way) must pass both steps."""
+    challenge = CHALLENGES["clip_loss_chunked"]
+    tiles = grade_challenge(challenge, ROOT, ROOT / "tests/solutions/clip_loss_chunked/follows_the_hints.py",
+                            profile="quick", seed=0, only=["memory"])
+    assert tiles.status == "passed", tiles.failures or tiles.message
+    assert tiles.memory["growth_bytes"] * 2 <= tiles.memory["growth_allowed_bytes"], tiles.memory
+    rows = grade_challenge(challenge, ROOT, ROOT / "tests/mutants/clip_loss_chunked/row_blocks.py",
+                           profile="quick", seed=0, only=["memory"])
+    assert rows.status == "failed", rows.message
+    assert rows.memory["ratio"] <= rows.memory["threshold"], f"row blocks now fail the ratio alone: {rows.memory}"
+    assert rows.memory["growth_bytes"] >= 4 * rows.memory["growth_allowed_bytes"], rows.memory
+    assert "Blocks of chunk_size rows" in rows.failures[0].message

@@ -1,0 +1,62 @@
+"""How the memory test classifies solutions of the challenges graded on memory (clip_loss_chunked).
+
+    python benchmarks/memory_rule.py [--runs 3] [ID ...]
+
+Grades, ``--runs`` times each, the example solution, the correct solutions in
+tests/solutions/<id>/ (which must pass) and the known-wrong ones in tests/mutants/<id>/ that
+declare ``Breaks: memory`` (which must fail), running only the memory test, exactly as the grader
+measures it. Prints, per solution, how many runs passed, the extra peak as a ratio of the naive
+reference's, and how much the peak grew between the growth rule's two sizes against its limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader.catalog import load_catalog, select
+from grader.running import grade_challenge
+from grader.validation import expected_break, mutants
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 1024 * 1024
+
+
+def _solutions(challenge) -> list[tuple[Path, str]]:
+    correct = [challenge.example_path(ROOT), *sorted((ROOT / "tests" / "solutions" / challenge.id).glob("*.py"))]
+    wrong = [path for path in mutants(ROOT, challenge) if expected_break(path) == "memory"]
+    return [(path, "pass") for path in correct] + [(path, "fail") for path in wrong]
+
+
+def _figures(memory: dict | None) -> str:
+    if not memory:
+        return "no figures"
+    text = f"ratio {memory['ratio']:.3f}× (threshold {memory['threshold']}×)"
+    if "growth_bytes" in memory:
+        text += (f", growth {memory['growth_bytes'] / MB:.1f} MB from N = {memory['growth_sizes'][0]} to "
+                 f"{memory['growth_sizes'][1]} (limit {memory['growth_allowed_bytes'] / MB:.1f} MB)")
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="*")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    for challenge in select(load_catalog(ROOT), args.ids):
+        if not challenge.extra.get("memory", {}).get("graded"):
+            continue
+        for path, should in _solutions(challenge):
+            passed = 0
+            for run in range(args.runs):
+                result = grade_challenge(challenge, ROOT, path, profile="quick", seed=run, only=["memory"],
+                                         trusted=path == challenge.example_path(ROOT))
+                passed += result.status == "passed"
+                print(f"  {challenge.id} {path.name} run {run}: {result.status}; {_figures(result.memory)}", flush=True)
+            print(f"{challenge.id} {path.name} (should {should}): passed {passed} of {args.runs}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
