@@ -120,7 +120,7 @@ def test_reads_and_writes_only_where_the_policy_says(folders):
         "outside": outcome(lambda: (outside / "secret.txt").read_text()),
         "list outside": outcome(lambda: os.listdir(outside)),
         "grader source": outcome(lambda: (ROOT / "grader" / "__init__.py").read_text()),
-        "editable install": sorted({outcome(lambda: open(path, "rb").close()) for path in editable}),
+        "editable install": sorted({outcome(lambda path=path: open(path, "rb").close()) for path in editable}),
         "sibling package": outcome(lambda: open(sibling).close()),
         "list site-packages": outcome(lambda: [os.listdir(site) for site in SITE_PACKAGES]),
         "write /dev/null": outcome(lambda: open("/dev/null", "w").write("x")),

@@ -150,7 +150,7 @@ def macs_rejects_bad_groups(sol, groups, base, off, which):
 def measured_field(stack):
     """Receptive field and jump of the last layer, read off the gradient of a 1-D stack of all-ones convolutions."""
     total = 1
-    for kernel, stride, dilation in stack:
+    for _, stride, _ in stack:
         total *= stride
     length = 1 + sum(d * (k - 1) for k, _, d in stack) * total + 2 * total
     x = torch.ones(1, 1, length, dtype=torch.float64, requires_grad=True)

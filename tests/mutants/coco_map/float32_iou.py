@@ -6,7 +6,6 @@ Breaks: threshold_inclusive
 """
 
 import numpy as np
-import torch
 
 THRESHOLDS = np.linspace(0.5, 0.95, 10)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)

@@ -4,7 +4,6 @@ Breaks: at_most_100_per_image_and_category
 """
 
 import numpy as np
-import torch
 
 THRESHOLDS = np.linspace(0.5, 0.95, 10)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)

@@ -3,7 +3,6 @@
 Breaks: cells_are_adaptive_average
 """
 
-import torch
 import torch.nn.functional as F
 
 

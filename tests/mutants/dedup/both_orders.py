@@ -3,7 +3,6 @@
 Breaks: near_output_contract
 """
 
-import torch
 import torch.nn.functional as F
 
 

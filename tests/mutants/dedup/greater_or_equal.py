@@ -3,7 +3,6 @@
 Breaks: flat_and_ramp
 """
 
-import torch
 import torch.nn.functional as F
 
 

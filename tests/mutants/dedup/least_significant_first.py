@@ -3,7 +3,6 @@
 Breaks: bit_order
 """
 
-import torch
 import torch.nn.functional as F
 
 

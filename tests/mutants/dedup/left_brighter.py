@@ -4,7 +4,6 @@ non-equal pairs.
 Breaks: dhash_matches_reference
 """
 
-import torch
 import torch.nn.functional as F
 
 

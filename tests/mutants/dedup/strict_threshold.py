@@ -3,7 +3,6 @@
 Breaks: threshold_inclusive
 """
 
-import torch
 import torch.nn.functional as F
 
 

@@ -4,7 +4,6 @@ statement's horizontal gradient.
 Breaks: dhash_matches_reference
 """
 
-import torch
 import torch.nn.functional as F
 
 

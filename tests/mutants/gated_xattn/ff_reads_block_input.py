@@ -5,7 +5,6 @@ Breaks: matches_reference
 """
 
 import torch
-from torch import nn
 
 
 def gated_cross_attention_block(x, media, attn, ff, norm_attn, norm_ff, alpha_attn, alpha_ff):

@@ -6,8 +6,6 @@ Breaks: gates_learn_from_zero
 
 import math
 
-import torch
-from torch import nn
 
 
 def gated_cross_attention_block(x, media, attn, ff, norm_attn, norm_ff, alpha_attn, alpha_ff):

@@ -4,7 +4,6 @@ longer reproduces the image network on a static clip.
 Breaks: static_clip_reproduces_2d
 """
 
-import torch
 
 
 def inflate_conv_weight(weight_2d, time_kernel, method="average"):

@@ -4,7 +4,6 @@ the earlier of the two middles, not the T // 2 the contract fixes.
 Breaks: center_slice_is_t_over_2
 """
 
-import torch
 
 
 def inflate_conv_weight(weight_2d, time_kernel, method="average"):

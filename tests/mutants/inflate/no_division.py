@@ -4,7 +4,6 @@ response is T times the image model's: every later layer sees activations T time
 Breaks: static_clip_reproduces_2d
 """
 
-import torch
 
 
 def inflate_conv_weight(weight_2d, time_kernel, method="average"):

@@ -4,7 +4,6 @@ gives the wrong initialisation instead of an error.
 Breaks: rejects_bad_arguments
 """
 
-import torch
 
 
 def inflate_conv_weight(weight_2d, time_kernel, method="average"):

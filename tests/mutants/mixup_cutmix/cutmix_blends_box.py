@@ -5,7 +5,6 @@ Breaks: pastes_not_blends
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

@@ -6,7 +6,6 @@ Breaks: box_matches_timm
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

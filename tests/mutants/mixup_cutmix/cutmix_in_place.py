@@ -6,7 +6,6 @@ Breaks: inputs_unchanged
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

@@ -6,7 +6,6 @@ Breaks: lam_used_is_kept_fraction
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

@@ -6,7 +6,6 @@ Breaks: mixup_matches_reference
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

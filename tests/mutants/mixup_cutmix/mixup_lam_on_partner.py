@@ -5,7 +5,6 @@ Breaks: mixup_lam_endpoints
 
 import math
 
-import torch
 
 
 def mixup(images, targets, lam, perm):

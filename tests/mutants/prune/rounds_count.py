@@ -2,7 +2,6 @@
 """
 
 import copy
-import math
 
 import torch
 from torch import nn

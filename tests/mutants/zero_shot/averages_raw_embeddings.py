@@ -4,7 +4,6 @@ embedding happens to be long outvotes the others.
 Breaks: prompt_length_ignored
 """
 
-import torch
 import torch.nn.functional as F
 
 

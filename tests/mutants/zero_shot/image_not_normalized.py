@@ -4,7 +4,6 @@ image embedding's length, not cosines.
 Breaks: image_length_ignored
 """
 
-import torch
 import torch.nn.functional as F
 
 

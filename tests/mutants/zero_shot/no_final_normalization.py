@@ -4,7 +4,6 @@
 Breaks: weights_are_unit_rows
 """
 
-import torch
 import torch.nn.functional as F
 
 

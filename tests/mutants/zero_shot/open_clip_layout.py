@@ -4,7 +4,6 @@ contract asks for one class per row, (C, D).
 Breaks: weights_contract
 """
 
-import torch
 import torch.nn.functional as F
 
 

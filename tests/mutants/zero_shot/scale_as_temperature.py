@@ -4,7 +4,6 @@ the softmax over classes is almost uniform.
 Breaks: logits_match_reference
 """
 
-import torch
 import torch.nn.functional as F
 
 
