@@ -14,6 +14,7 @@ STYLE = {
     "not_started": ("· not started", "yellow"),
     "unchecked": ("? edited, not checked", "cyan"),
     "error": ("✘ error", "red"),
+    "internal": ("✘ grader bug", "magenta"),
     "timeout": ("⏱ timeout", "red"),
     "crashed": ("✘ crashed", "red"),
     "skipped": ("- skipped", "dim"),

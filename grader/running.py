@@ -61,8 +61,9 @@ def _aggregate(tests: list[TestResult]) -> str:
     statuses = {t.status for t in tests}
     if statuses == {"not_started"}:
         return "not_started"
-    if "error" in statuses:
-        return "error"
+    for status in ("internal", "error"):
+        if status in statuses:
+            return status
     if statuses <= {"passed", "skipped"}:
         return "passed" if "passed" in statuses else "skipped"
     return "failed"

@@ -41,6 +41,22 @@ def load_suite(root: Path, name: str):
     return module.suite
 
 
+def internal_error(exc: BaseException, root: Path) -> str:
+    """What to say when the judge's own code (a suite, a benchmark's set-up, the grader) raised:
+    whose fault it is, and the innermost frame in the project, so a maintainer can go straight there."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(root.resolve())] or frames
+    where = ""
+    if ours:
+        path = Path(ours[-1].filename).resolve()
+        shown = path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path.name
+        where = f" at {shown}:{ours[-1].lineno}"
+    return (f"the grader itself failed, not your code: {type(exc).__name__}: {exc}{where}. "
+            "Please report it with this message")
+
+
 def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
     """(status, message) for an exception that ended a property."""
     from hypothesis.errors import Flaky, HypothesisException
@@ -60,7 +76,7 @@ def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
     if isinstance(exc, CandidateAborted):
         return "error", str(exc)
     if isinstance(exc, HypothesisException) and not isinstance(exc, Flaky):
-        return "error", f"the suite itself failed (a bug in the grader, not in your code): {type(exc).__name__}: {exc}"
+        return "internal", f"the suite itself failed (a bug in the grader, not in your code): {type(exc).__name__}: {exc}"
     if isinstance(exc, Flaky):
         return "failed", "the same input gave different outcomes on different calls (is the solution deterministic?)"
     from grader.wire import WireError
@@ -70,7 +86,7 @@ def describe_failure(exc: BaseException, running: str) -> tuple[str, str]:
     return "failed", f"checking the result raised {type(exc).__name__}: {exc} (is the output of the expected type?)"
 
 
-FINAL = ("error", "crashed", "forbidden")  # statuses after which no further property can run
+FINAL = ("internal", "error", "crashed", "forbidden")  # statuses after which no further property can run
 
 
 def run_property(prop, solution: Solution, profile: str, seed: int | None, *, validating: bool = False,
@@ -247,12 +263,7 @@ def grade(job: dict, send_bytes, receive_secrets) -> None:
     try:
         final = _run(job, boxes, send)
     except Exception as exc:  # noqa: BLE001 - the judge's own failure, said as such, not as the candidate's
-        import traceback
-
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        final = {"type": "done", "status": "error",
-                 "message": f"the grader itself failed (a bug in the grader, not in your code): {type(exc).__name__}: "
-                            f"{exc} at {Path(where.filename).name}:{where.lineno}"}
+        final = {"type": "done", "status": "internal", "message": internal_error(exc, Path(job["root"]))}
     finally:
         leftover = boxes.close()
     if leftover:
