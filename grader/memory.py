@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from grader.verdicts import describe_failure
+
 _clock = time.perf_counter
 # More than this much resident memory after loading than the reference's box holds, and the
 # solution is not measured (the reference's module and the candidate's differ by a few MB).
@@ -84,8 +86,6 @@ def run_memory(benchmark: MemoryBenchmark, candidate, reference, job: dict, memo
     rule, how much that peak grows between two sizes. ``candidate``, ``reference`` and each of
     ``growth_boxes`` (one per growth size) are fresh boxes that have loaded and done nothing else."""
     import torch
-
-    from grader.worker import describe_failure
 
     size = int(memory.get("size", 4096))
     features = int(memory.get("features", 256))
