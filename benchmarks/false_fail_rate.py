@@ -60,10 +60,10 @@ def main() -> None:
                 for run in range(args.runs):
                     result = grade_challenge(challenge, ROOT, path, profile="quick", seed=run,
                                              trusted=args.solutions == "example")
-                    speed = result.speed or {}
+                    speed = result.measurement("speed")
                     failures += result.status != "passed"
-                    if "ratio" in speed:
-                        ratios.append(speed["ratio"])
+                    if speed:
+                        ratios.append(speed.ratio)
                 summary = (f"median {statistics.median(ratios):.2f}×, min {min(ratios):.2f}×, max {max(ratios):.2f}×"
                            if ratios else "no ratios")
                 print(f"{challenge.id} {path.name} (load {args.load}): {failures} of {args.runs} runs failed; "

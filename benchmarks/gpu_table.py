@@ -23,9 +23,9 @@ def challenges_table() -> None:
         if challenge.track not in ("cuda", "numba-cuda"):
             continue
         result = grade_challenge(challenge, ROOT, challenge.example_path(ROOT), profile="quick", seed=0, trusted=True)
-        speed = result.speed or {}
-        ratio = f"{speed['ratio']:.2f}×" if "ratio" in speed else "—"
-        threshold = f"{speed['threshold']:g}×" if speed.get("threshold") else "—"
+        speed = result.measurement("speed")
+        ratio = f"{speed.ratio:.2f}×" if speed else "—"
+        threshold = f"{speed.threshold:g}×" if speed and speed.graded else "—"
         failing = "; ".join(f"{t.name}: {t.message}" for t in result.failures)[:120]
         print(f"{challenge.id:<22} {result.status:<10} {ratio:>8} {threshold:>10}  {result.message or failing}")
 

@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from grader.catalog import load_catalog, select
+from grader.results import Measurement
 from grader.running import grade_challenge
 from grader.validation import expected_break, mutants
 
@@ -28,13 +29,14 @@ def _solutions(challenge) -> list[tuple[Path, str]]:
     return [(path, "pass") for path in correct] + [(path, "fail") for path in wrong]
 
 
-def _figures(memory: dict | None) -> str:
-    if not memory:
+def _figures(memory: Measurement | None) -> str:
+    if memory is None:
         return "no figures"
-    text = f"ratio {memory['ratio']:.3f}× (threshold {memory['threshold']}×)"
-    if "growth_bytes" in memory:
-        text += (f", growth {memory['growth_bytes'] / MB:.1f} MB from N = {memory['growth_sizes'][0]} to "
-                 f"{memory['growth_sizes'][1]} (limit {memory['growth_allowed_bytes'] / MB:.1f} MB)")
+    text = f"ratio {memory.ratio:.3f}× (threshold {memory.threshold}×)"
+    figures = memory.figures
+    if "growth_bytes" in figures:
+        text += (f", growth {figures['growth_bytes'] / MB:.1f} MB from N = {figures['growth_sizes'][0]} to "
+                 f"{figures['growth_sizes'][1]} (limit {figures['growth_allowed_bytes'] / MB:.1f} MB)")
     return text
 
 
@@ -54,7 +56,7 @@ def main() -> None:
                 result = grade_challenge(challenge, ROOT, path, profile="quick", seed=run, only=["memory"],
                                          trusted=path == challenge.example_path(ROOT))
                 passed += result.status == "passed"
-                print(f"  {challenge.id} {path.name} run {run}: {result.status}; {_figures(result.memory)}", flush=True)
+                print(f"  {challenge.id} {path.name} run {run}: {result.status}; {_figures(result.measurement('memory'))}", flush=True)
             print(f"{challenge.id} {path.name} (should {should}): passed {passed} of {args.runs}", flush=True)
 
 

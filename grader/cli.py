@@ -396,10 +396,10 @@ def bench(
     path = _solution_for(challenge, solution, many=False)
     result = grade_challenge(challenge, root, path, profile="quick", seed=0, bench_sizes=sorted(chosen),
                              time_limit_s=challenge.time_limit_s * 5)
-    if not result.speed or "bench" not in result.speed:
+    if not result.bench:
         console.print(f"[red]could not time {challenge.id}:[/red] {result.status} {result.message}")
         raise typer.Exit(1)
-    rows = result.speed["bench"]
+    rows = result.bench
     table = Table(title=f"{challenge.id}: your solution against the reference ({challenge.track} track)")
     for column in ("size", "you", "reference", "ratio", "spread", f"throughput ({rows[0]['unit']}/s)"):
         table.add_column(column, justify="right")

@@ -31,7 +31,10 @@ def gradescope(run: RunResult) -> dict:
             "score": challenge.points if passed else 0,
             "max_score": challenge.points,
             "status": "passed" if passed else "failed",
-            "output": "" if passed else (_failure_text(challenge) or challenge.status),
+            "output": "\n".join(filter(None, [
+                "" if passed else (_failure_text(challenge) or challenge.status),
+                *(m.text() for m in challenge.measurements),
+            ])),
         })
     data = {
         "score": sum(t["score"] for t in tests),
@@ -62,8 +65,8 @@ def badge(run: RunResult) -> dict:
 
 
 def speed_text(challenge: ChallengeResult) -> str:
-    ratio = (challenge.speed or {}).get("ratio")
-    return f"{ratio:.2f}×" if isinstance(ratio, (int, float)) else "—"
+    speed = challenge.measurement("speed")
+    return f"{speed.ratio:.2f}×" if speed else "—"
 
 
 def summary_markdown(run: RunResult) -> str:

@@ -24,6 +24,37 @@ class TestResult:
 
 
 @dataclass
+class Measurement:
+    """One graded (or reported) measurement of a challenge: the candidate's figure as a ratio of a
+    reference's, the threshold it is held to (None when only reported), and the raw figures."""
+
+    name: str  # "speed" or "memory"
+    ratio: float
+    threshold: float | None
+    passed: bool
+    of: str  # what the ratio is a multiple of, in words: "the reference's time"
+    figures: dict = field(default_factory=dict)  # sizes, seconds, bytes, attempts, growth: as measured
+
+    @property
+    def graded(self) -> bool:
+        return self.threshold is not None
+
+    def text(self) -> str:
+        verdict = f"at most {self.threshold:g}×, {'passed' if self.passed else 'failed'}" if self.graded else "reported"
+        return f"{self.name}: {self.ratio:.3g}× {self.of} ({verdict})"
+
+
+MEASURED_AS = {"speed": "the reference's time", "memory": "the naive loss's extra peak memory"}
+
+
+def measurement_from(name: str, figures: dict, status: str) -> Measurement:
+    """A judge's figures (the dict a "speed" or "memory" test carries) as a Measurement."""
+    rest = {k: v for k, v in figures.items() if k not in ("ratio", "threshold", "graded")}
+    return Measurement(name=name, ratio=float(figures["ratio"]), threshold=figures.get("threshold"),
+                       passed=status == "passed", of=MEASURED_AS.get(name, name), figures=rest)
+
+
+@dataclass
 class ChallengeResult:
     id: str
     status: str
@@ -36,13 +67,16 @@ class ChallengeResult:
     output: str = ""
     replay: dict[str, str] = field(default_factory=dict)
     points: int = 0
-    speed: dict | None = None
-    memory: dict | None = None  # the memory test's figures: ratio, growth, sizes, bytes
+    measurements: list[Measurement] = field(default_factory=list)
+    bench: list[dict] | None = None  # `grader bench`: one row per size
     sandbox: dict | None = None  # {"official": bool, "reason": str}: how the candidate's box was confined
 
     @property
     def failures(self) -> list[TestResult]:
         return [t for t in self.tests if t.status not in ("passed", "skipped")]
+
+    def measurement(self, name: str) -> Measurement | None:
+        return next((m for m in self.measurements if m.name == name), None)
 
 
 @dataclass
@@ -96,6 +130,12 @@ class RunResult:
                 skipped=str(sum(t.status == "skipped" for t in cases)),
                 time=f"{challenge.duration_s:.3f}",
             )
+            if challenge.measurements:
+                properties = ElementTree.SubElement(suite, "properties")
+                for m in challenge.measurements:
+                    for key, value in (("ratio", m.ratio), ("threshold", m.threshold), ("passed", m.passed)):
+                        if value is not None:
+                            ElementTree.SubElement(properties, "property", name=f"{m.name}.{key}", value=str(value))
             for test in cases:
                 case = ElementTree.SubElement(suite, "testcase", classname=challenge.id, name=test.name, time=f"{test.duration_s:.3f}")
                 replay = challenge.replay.get(test.name, "")

@@ -19,7 +19,7 @@ from pathlib import Path
 from grader.availability import gpu_present
 from grader.catalog import Challenge
 from grader.profiles import TIME_SCALE
-from grader.results import ChallengeResult, TestResult
+from grader.results import MEASURED_AS, ChallengeResult, Measurement, TestResult, measurement_from
 
 _PRELOAD = ["numpy", "torch", "hypothesis", "grader.worker"]
 _context = None
@@ -132,7 +132,7 @@ def grade_challenge(
     secrets_send.close()
     tests: list[TestResult] = []
     done: dict | None = None
-    speed = memory = None
+    measurements: list[Measurement] = []
     sandbox = None
     timed_out = False
     while done is None:
@@ -157,8 +157,8 @@ def grade_challenge(
         if message["type"] == "test":
             fields = {k: message[k] for k in TestResult.__dataclass_fields__ if k in message}
             tests.append(TestResult(**fields))
-            speed = message.get("speed", speed)
-            memory = message.get("memory", memory)
+            measurements += [measurement_from(name, message[name], message.get("status", ""))
+                             for name in MEASURED_AS if isinstance(message.get(name), dict)]
         elif message["type"] == "done":
             done = message
             sandbox = message.get("sandbox") or sandbox
@@ -171,8 +171,8 @@ def grade_challenge(
 
     result = ChallengeResult(
         id=challenge.id, status="passed", duration_s=round(duration, 3), tests=tests, title=challenge.title,
-        track=challenge.track, solution=str(solution), output=output, points=challenge.points, speed=speed,
-        memory=memory, sandbox=sandbox,
+        track=challenge.track, solution=str(solution), output=output, points=challenge.points,
+        measurements=measurements, sandbox=sandbox,
     )
     if timed_out:
         running = _next_property(tests)
@@ -190,7 +190,7 @@ def grade_challenge(
             )
     elif "bench" in done:
         result.status = "passed"
-        result.speed = {"bench": done["bench"]}
+        result.bench = done["bench"]
     elif done.get("status"):
         result.status = done["status"]
         result.message = done.get("message", "")

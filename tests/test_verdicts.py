@@ -53,10 +53,12 @@ def test_the_memory_rule_tells_tiles_from_blocks_of_rows_that_pass_the_ratio():
     tiles = grade_challenge(challenge, ROOT, ROOT / "tests/solutions/clip_loss_chunked/follows_the_hints.py",
                             profile="quick", seed=0, only=["memory"])
     assert tiles.status == "passed", tiles.failures or tiles.message
-    assert tiles.memory["growth_bytes"] * 2 <= tiles.memory["growth_allowed_bytes"], tiles.memory
+    growth = tiles.measurement("memory").figures
+    assert growth["growth_bytes"] * 2 <= growth["growth_allowed_bytes"], growth
     rows = grade_challenge(challenge, ROOT, ROOT / "tests/mutants/clip_loss_chunked/row_blocks.py",
                            profile="quick", seed=0, only=["memory"])
     assert rows.status == "failed", rows.message
-    assert rows.memory["ratio"] <= rows.memory["threshold"], f"row blocks now fail the ratio alone: {rows.memory}"
-    assert rows.memory["growth_bytes"] >= 4 * rows.memory["growth_allowed_bytes"], rows.memory
+    memory = rows.measurement("memory")
+    assert memory.ratio <= memory.threshold, f"row blocks now fail the ratio alone: {memory}"
+    assert memory.figures["growth_bytes"] >= 4 * memory.figures["growth_allowed_bytes"], memory
     assert "Blocks of chunk_size rows" in rows.failures[0].message
