@@ -4,7 +4,7 @@
 ``reference.box_iou`` and ``reference.nms`` dispatch to the compiled C++/CUDA kernels.
 """
 
-from reference.kernels import (
+from reference.compiled import (
     ExtensionNotBuiltError,
     box_iou,
     build_info,

@@ -107,9 +107,9 @@ def test_replaying_speed_runs_the_properties_then_the_measurement():
 
 
 @pytest.mark.parametrize("include", [
-    '"../../../../../reference/kernels/nms_cpp.cpp"',  # from the scratch src/ up to the project
-    f'"{ROOT}/reference/kernels/nms_cpp.cpp"',
-    f"<{ROOT}/reference/kernels/nms_cpp.cpp>",
+    '"../../../../../reference/examples/nms_cpp.cpp"',  # from the scratch src/ up to the project
+    f'"{ROOT}/reference/examples/nms_cpp.cpp"',
+    f"<{ROOT}/reference/examples/nms_cpp.cpp>",
 ])
 def test_including_the_reference_is_refused_naming_the_line(tmp_path, include):
     solution = write(tmp_path, "mine.cpp", f'#include "cvg_kernel.h"\n\n#include {include}\n')
@@ -218,7 +218,7 @@ def modules_holding(data: bytes) -> list[Path]:
 
 
 @needs_jail
-@pytest.mark.parametrize("target", ["reference/kernels/box_iou_cpp.cpp", "grader/building.py", ".git/HEAD"])
+@pytest.mark.parametrize("target", ["reference/examples/box_iou_cpp.cpp", "grader/building.py", ".git/HEAD"])
 def test_assembler_cannot_embed_a_project_file(tmp_path, target):
     secret = ROOT / target
     if not secret.is_file():

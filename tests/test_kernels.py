@@ -299,7 +299,7 @@ def test_extension_refuses_instead_of_converting():
 
 
 def test_missing_extension_message(monkeypatch):
-    import reference.kernels as kernels
+    import reference.compiled as kernels
 
     monkeypatch.setattr(kernels, "_C", None)
     with pytest.raises(RuntimeError, match="scripts/setup.sh") as info:
@@ -333,7 +333,7 @@ def test_build_info():
 
 @pytest.mark.skipif(reference.cuda_built(), reason="the CUDA kernels are built")
 def test_cuda_tensor_without_cuda_build_explains():
-    import reference.kernels as kernels
+    import reference.compiled as kernels
 
     fake = torch.empty(0)  # no CUDA tensors here: exercise the message directly
     with pytest.raises(RuntimeError, match="CVG_CUDA=ON"):

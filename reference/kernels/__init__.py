@@ -1,1 +1,0 @@
-"""Known-good solutions in the compiled tracks' formats (Numba, C++ kernel bodies, CUDA kernels)."""
