@@ -51,7 +51,6 @@ class Challenge:
     points: int = 10
     forbidden: tuple[str, ...] = ()
     example: str = ""
-    speed_threshold: float | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -103,6 +102,28 @@ def _require(meta: dict, key: str, path: Path, allowed: tuple[str, ...] | None =
     return value
 
 
+# Keys a challenge.toml may hold besides the Challenge fields, and what each table may hold: a typo
+# (`time_limit = 90`, `[speed] treshold`) must fail loudly, not leave a default in force.
+TABLES = {
+    "speed": {"graded", "sizes", "threshold"},
+    "memory": {"graded", "size", "features", "threshold", "growth"},
+}
+EXTRA_KEYS = {"exports", *TABLES}
+
+
+def _reject_unknown_keys(meta: dict, known: set[str], path: Path) -> None:
+    unknown = sorted(set(meta) - known - EXTRA_KEYS)
+    if unknown:
+        raise CatalogError(f"{path}: unknown key(s) {', '.join(unknown)}; known keys: "
+                           f"{', '.join(sorted(known | EXTRA_KEYS))}")
+    for table, keys in TABLES.items():
+        if table in meta and not isinstance(meta[table], dict):
+            raise CatalogError(f"{path}: '{table}' must be a table ([{table}])")
+        stray = sorted(set(meta.get(table, {})) - keys)
+        if stray:
+            raise CatalogError(f"{path}: unknown key(s) {', '.join(stray)} in [{table}]; known: {', '.join(sorted(keys))}")
+
+
 def load_challenge(folder: Path) -> Challenge:
     path = folder / "challenge.toml"
     try:
@@ -110,6 +131,7 @@ def load_challenge(folder: Path) -> Challenge:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{path}: not valid TOML ({exc})") from exc
     known = {f for f in Challenge.__dataclass_fields__} - {"folder", "extra"}
+    _reject_unknown_keys(meta, known, path)
     challenge = Challenge(
         id=_require(meta, "id", path),
         title=_require(meta, "title", path),
@@ -125,7 +147,6 @@ def load_challenge(folder: Path) -> Challenge:
         points=int(meta.get("points", 10)),
         forbidden=tuple(meta.get("forbidden", ())),
         example=meta.get("example", ""),
-        speed_threshold=meta.get("speed_threshold"),
         extra={k: v for k, v in meta.items() if k not in known},
     )
     if challenge.id != folder.name:

@@ -419,13 +419,19 @@ def bench(
 
 @app.command()
 def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate (all when none given).")) -> None:
-    """For authors: check challenges the way CI does (parts present, stub unsolved, example passing,
-    every known-wrong solution rejected by the property it names)."""
+    """For authors: check challenges the way CI does (the manifest current, parts present, statement
+    headings, stub unsolved, example passing, every known-wrong solution rejected by the property it names)."""
     from grader.validation import validate as validate_challenge
+
+    from grader import manifest
 
     root, catalog = _catalog()
     chosen = _select(catalog, ids)
-    bad = 0
+    stale = manifest.verify(root)
+    mark = "[green]✔[/green]" if stale is None else "[red]✘[/red]"
+    console.print(f"{mark} the manifest records the grader's files"
+                  + ("" if stale is None else f" [dim]— {stale}; run `grader manifest --write`[/dim]"))
+    bad = stale is not None
     for challenge in chosen:
         for finding in validate_challenge(root, challenge):
             mark = "[yellow]-[/yellow]" if finding.skipped else "[green]✔[/green]" if finding.ok else "[red]✘[/red]"

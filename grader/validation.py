@@ -58,6 +58,32 @@ def expected_break(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
+# The headings every statement has, in this order, so a candidate finds the same thing in the same
+# place in every challenge ("Why interviewers ask it" and "Constraints" may come in between).
+STATEMENT_HEADINGS = (
+    ("## The task", "## The task"),
+    ("## Worked example", "a heading that starts with ## Worked example"),
+    ("what the grader checks", "a heading with 'What the grader checks'"),
+    ("## What interviewers probe", "## What interviewers probe"),
+    ("## Follow-up questions", "## Follow-up questions"),
+)
+
+
+def check_statement(challenge: Challenge) -> Finding:
+    """The statement has the standard headings, in order."""
+    headings = [line.strip() for line in challenge.statement_path.read_text().splitlines() if line.startswith("## ")]
+    position = 0
+    for wanted, described in STATEMENT_HEADINGS:
+        match = next((i for i, h in enumerate(headings[position:], position)
+                      if h.startswith(wanted) or (not wanted.startswith("#") and wanted in h.lower())), None)
+        if match is None:
+            return Finding(challenge.id, "statement has the standard headings", False,
+                           f"{challenge.statement_path}: expected {described} after {headings[position - 1] if position else 'the title'}"
+                           f"; its headings are: {' | '.join(headings)}")
+        position = match + 1
+    return Finding(challenge.id, "statement has the standard headings", True)
+
+
 def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
     found = []
     for label, path in (
@@ -67,6 +93,8 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
         ("suite", root / "tests" / "suites" / f"{challenge.suite}.py"),
     ):
         found.append(Finding(challenge.id, f"has {label}", path.is_file(), str(path)))
+    if challenge.statement_path.is_file():
+        found.append(check_statement(challenge))
     found.append(Finding(challenge.id, "has 3 or more hints", len(challenge.hints) >= 3, f"{len(challenge.hints)} hints"))
     count = len(mutants(root, challenge))
     found.append(Finding(challenge.id, f"has {MIN_MUTANTS}+ known-wrong solutions", count >= MIN_MUTANTS, f"{count} in {mutant_dir(root, challenge)}"))
