@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import secrets
-import shlex
 import shutil
 import subprocess
 import sys
@@ -17,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.markdown import Markdown
 
-from grader import state
+from grader import session, state
 from grader.availability import skip_reason
-from grader.catalog import SOLUTION_SUFFIX, TRACKS, CatalogError, Challenge, find_root, load_catalog, select
+from grader.catalog import TRACKS, CatalogError, Challenge, find_root, load_catalog, select
 from grader.profiles import PROFILES
 from grader.reporting import catalog_table, print_challenge, print_summary
 from grader.results import ChallengeResult, RunResult
@@ -60,82 +59,24 @@ def _select(catalog: list[Challenge], ids: Optional[list[str]]) -> list[Challeng
 
 
 def _solution_for(challenge: Challenge, solution: Optional[Path], many: bool) -> Path:
-    if solution is None:
-        return challenge.ensure_solution()
-    suffix = SOLUTION_SUFFIX[challenge.track]
-    if solution.is_dir():
-        for candidate in (solution / challenge.id / f"solution{suffix}", solution / f"{challenge.id}{suffix}"):
-            if candidate.is_file():
-                return candidate.resolve()
-        raise _fail_usage(f"{solution} has neither {challenge.id}/solution{suffix} nor {challenge.id}{suffix}")
-    if many:
-        raise _fail_usage("--solution with a file grades one challenge: name exactly one id (or pass a folder)")
-    if not solution.is_file():
-        raise _fail_usage(f"no such file: {solution}")
-    return solution.resolve()
+    try:
+        return session.solution_for(challenge, solution, many)
+    except session.UsageError as exc:
+        raise _fail_usage(str(exc)) from None
 
 
-def _replay(challenge: Challenge, test: str, profile: str, seed: Optional[int], solution: Optional[Path]) -> str:
-    parts = ["grader", "check", challenge.id, "--only", test, "--profile", profile]
-    if seed is not None:
-        parts += ["--seed", str(seed)]
-    if solution is not None:
-        parts += ["--solution", str(solution)]
-    return shlex.join(parts)
-
-
-def run_checks(
-    root: Path,
-    challenges: list[Challenge],
-    *,
-    solution: Optional[Path],
-    profile: str,
-    seed: Optional[int],
-    only: Optional[list[str]] = None,
-    trusted: bool = False,
-    quiet: bool = False,
-    verbose: bool = False,
-    jobs: int = 1,
-) -> RunResult:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from grader.running import grade_challenge, start_workers
-
-    paths = {c.id: _solution_for(c, solution, many=len(challenges) > 1) for c in challenges}
-
-    def grade(challenge: Challenge) -> ChallengeResult:
-        reason = skip_reason(challenge.track)
-        if reason:
-            return ChallengeResult(id=challenge.id, status="skipped", message=reason, title=challenge.title,
-                                   track=challenge.track, solution=str(paths[challenge.id]), points=challenge.points)
-        result = grade_challenge(challenge, root, paths[challenge.id], profile=profile, seed=seed, only=only,
-                                 trusted=trusted)
-        result.replay = {
-            t.name: _replay(challenge, t.name, profile, seed, solution)
-            for t in result.tests
-            if t.status not in ("passed", "skipped")
-        }
-        return result
-
-    # Challenges graded on speed or memory run alone, after the others, so no neighbour skews them.
-    timed = [c for c in challenges if c.extra.get("speed") or c.extra.get("memory")]
-    untimed = [c for c in challenges if c not in timed]
-    start_workers()
-    results = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for challenge, result in zip(untimed, pool.map(grade, untimed)):
-            results[challenge.id] = result
-            if not quiet:
-                print_challenge(console, result, verbose=verbose)
-    for challenge in timed:
-        results[challenge.id] = grade(challenge)
+def run_checks(root: Path, challenges: list[Challenge], *, verbose: bool = False, quiet: bool = False,
+               official: bool = False, **options) -> RunResult:
+    """Grade through ``grader.session``, printing each challenge as it finishes."""
+    def show(result: ChallengeResult) -> None:
         if not quiet:
-            print_challenge(console, results[challenge.id], verbose=verbose)
-    if solution is None:
-        for challenge in challenges:
-            if results[challenge.id].status != "skipped":
-                state.record(root, challenge, results[challenge.id].status, paths[challenge.id])
-    return RunResult(challenges=[results[c.id] for c in challenges], profile=profile, seed=seed)
+            print_challenge(console, result, verbose=verbose)
+
+    try:
+        grade = session.official_run if official else session.run
+        return grade(root, challenges, on_result=show, **options)
+    except session.UsageError as exc:
+        raise _fail_usage(str(exc)) from None
 
 
 @app.command("list")
@@ -178,7 +119,7 @@ def check(
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
     """Run the property suites of the named challenges."""
-    from grader import exports, manifest
+    from grader import exports
 
     if ci:
         if profile not in (None, "ci"):
@@ -207,22 +148,11 @@ def check(
             console.print(f"no selected challenge is on track {', '.join(track)}")
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
-    # Verified before anything is graded: what grades is what the manifest pinned.
-    tampered = manifest.verify(root)
-    pinned = manifest.compute(root)
-    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs)
-    reasons = [tampered] if tampered else []
-    reasons += unconfined(run)
-    during = manifest.diff(pinned, manifest.compute(root))
-    if during:
-        reasons.append(f"the grader's files changed during the run: {during.describe()}")
-    if reasons:
-        run.official = False
-        run.unofficial_reason = "; ".join(reasons)
-    run.versions = library_versions()
+    run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs,
+                     official=True)
     if graded_commit:
         run.upstream = {"repository": graded_upstream or "", "ref": graded_ref or "", "commit": graded_commit}
-    run.notes = reasons + list(notes or ())
+    run.notes += list(notes or ())
     writes_results = any((json_path, junit_path, gradescope_path, badge_path, summary_path))
     if writes_results:
         shown = ", ".join(f"{name} {version or 'not installed'}" for name, version in run.versions.items())
@@ -251,26 +181,6 @@ def warn_if_not_official() -> None:
     if not probe.official:
         console.print(f"[yellow]warning:[/yellow] this machine cannot give an official grade: {probe.reason}. "
                       "Official grades come from `grader check --ci` or `grader grade-fork` on Linux with Landlock.")
-
-
-def unconfined(run: RunResult) -> list[str]:
-    """Why the run is not official because of the sandbox: any box that was not fully confined."""
-    reasons = sorted({c.sandbox.get("reason") or "unknown reason" for c in run.challenges
-                      if c.sandbox is not None and not c.sandbox.get("official")})
-    return [f"the solution's process was not confined ({reason}); grades here are for practice" for reason in reasons]
-
-
-def library_versions() -> dict[str, Optional[str]]:
-    """The versions a seed replays with (from the installed distributions, without importing)."""
-    from importlib import metadata
-
-    versions = {}
-    for name in ("hypothesis", "torch", "numpy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 @app.command("manifest")

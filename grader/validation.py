@@ -11,7 +11,7 @@ from pathlib import Path
 
 from grader.availability import gpu_present
 from grader.catalog import SOLUTION_SUFFIX, Challenge
-from grader.running import grade_challenge
+from grader.session import grade_one
 from grader.suite import INPUTS_UNCHANGED
 
 MIN_MUTANTS = 4
@@ -33,10 +33,14 @@ COMPILED_ONLY = "compiled without errors; no GPU here to run it on"
 
 
 def _compiled_only(challenge: Challenge, result, label: str) -> Finding | None:
-    """A CUDA challenge on a machine without a GPU can only prove that it compiles."""
+    """A CUDA challenge on a machine without a GPU can only prove that it compiles; a track this
+    machine cannot run at all (no numba, no compiler) proves nothing, and says why."""
     if challenge.track == "cuda" and result.status == "skipped" and result.message == COMPILED_ONLY:
         return Finding(challenge.id, label, True, result.message, skipped="no GPU: compiled, not run")
+    if result.status == "skipped":
+        return Finding(challenge.id, label, True, result.message, skipped=result.message)
     return None
+
 
 
 def mutant_dir(root: Path, challenge: Challenge) -> Path:
@@ -102,7 +106,7 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
 
 
 def check_stub(root: Path, challenge: Challenge) -> Finding:
-    result = grade_challenge(challenge, root, challenge.stub_path, profile="quick", seed=0)
+    result = grade_one(root, challenge, challenge.stub_path, profile="quick", seed=0)
     compiled = _compiled_only(challenge, result, "stub reads not started")
     if compiled:
         return compiled
@@ -110,9 +114,8 @@ def check_stub(root: Path, challenge: Challenge) -> Finding:
 
 
 def check_example(root: Path, challenge: Challenge) -> Finding:
-    result = grade_challenge(
-        challenge, root, challenge.example_path(root), profile=EXAMPLE_PROFILE, seed=EXAMPLE_SEED, trusted=True
-    )
+    result = grade_one(root, challenge, challenge.example_path(root), profile=EXAMPLE_PROFILE, seed=EXAMPLE_SEED,
+                    trusted=True)
     compiled = _compiled_only(challenge, result, "example solution passes")
     if compiled:
         return compiled
@@ -132,7 +135,7 @@ def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
         # A known-wrong kernel can only be told apart by running it; compiling it proves nothing.
         return Finding(challenge.id, label, True, "not run", skipped="no GPU: known-wrong kernel not run")
     only = None if prop == INPUTS_UNCHANGED else [prop]
-    result = grade_challenge(challenge, root, path, profile="ci", seed=None, only=only)
+    result = grade_one(root, challenge, path, profile="ci", seed=None, only=only)
     compiled = _compiled_only(challenge, result, label)
     if compiled:
         return compiled

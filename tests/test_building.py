@@ -62,7 +62,7 @@ def test_compile_error_names_the_candidates_file_and_line():
 
 def test_unchanged_solution_is_not_rebuilt(tmp_path):
     solution = tmp_path / "mine.cpp"
-    shutil.copyfile(ROOT / "reference" / "kernels" / "box_iou_cpp.cpp", solution)
+    shutil.copyfile(ROOT / "reference" / "examples" / "box_iou_cpp.cpp", solution)
     module = build(ROOT, CATALOG["box_iou_cpp"], solution)
     stamp = module.stat().st_mtime_ns
     assert build(ROOT, CATALOG["box_iou_cpp"], solution).stat().st_mtime_ns == stamp
@@ -85,19 +85,19 @@ def test_cuda_compile_error_is_reported():
 @needs_nvcc
 @pytest.mark.skipif(gpu_present(), reason="checks the no-GPU verdict")
 def test_cuda_solution_compiles_then_skips_without_gpu():
-    result = grade_challenge(CATALOG["box_iou_cuda"], ROOT, ROOT / "reference" / "kernels" / "box_iou_cuda.cu")
+    result = grade_challenge(CATALOG["box_iou_cuda"], ROOT, ROOT / "reference" / "examples" / "box_iou_cuda.cu")
     assert result.status == "skipped" and "no GPU" in result.message
 
 
 def test_build_error_when_harness_missing(tmp_path):
     broken = CATALOG["box_iou_cpp"].__class__(**{**CATALOG["box_iou_cpp"].__dict__, "folder": tmp_path})
     with pytest.raises(BuildError):
-        build(ROOT, broken, ROOT / "reference" / "kernels" / "box_iou_cpp.cpp")
+        build(ROOT, broken, ROOT / "reference" / "examples" / "box_iou_cpp.cpp")
 
 
 def test_replaying_speed_runs_the_properties_then_the_measurement():
     """A failed speed test's replay command says --only speed; it must measure, not refuse."""
-    result = grade_challenge(CATALOG["box_iou_cpp"], ROOT, ROOT / "reference" / "kernels" / "box_iou_cpp.cpp",
+    result = grade_challenge(CATALOG["box_iou_cpp"], ROOT, ROOT / "reference" / "examples" / "box_iou_cpp.cpp",
                              only=["speed"], seed=1)
     names = [t.name for t in result.tests]
     assert result.status == "passed" and names[-1] == "speed" and "matches_reference" in names, names
@@ -115,7 +115,7 @@ def test_including_the_reference_is_refused_naming_the_line(tmp_path, include):
     solution = write(tmp_path, "mine.cpp", f'#include "cvg_kernel.h"\n\n#include {include}\n')
     with pytest.raises(BuildError) as error:
         build(ROOT, CATALOG["nms_cpp"], solution)
-    reference = ROOT / "reference" / "kernels" / "nms_cpp.cpp"
+    reference = ROOT / "reference" / "examples" / "nms_cpp.cpp"
     assert str(error.value) == f"{solution}:3 includes {reference}: {RULE}"
 
 
@@ -183,7 +183,7 @@ def test_jailed_preprocessor_cannot_open_a_pipe_outside_the_build(tmp_path):
 
 @needs_nvcc
 def test_cuda_solution_including_the_reference_is_refused(tmp_path):
-    reference = ROOT / "reference" / "kernels" / "box_iou_cuda.cu"
+    reference = ROOT / "reference" / "examples" / "box_iou_cuda.cu"
     solution = write(tmp_path, "mine.cu", f'#include "cvg_kernel.h"\n#include "{reference}"\n')
     with pytest.raises(BuildError) as error:
         build(ROOT, CATALOG["box_iou_cuda"], solution)
@@ -308,7 +308,7 @@ def test_jailed_tool_cannot_read_the_project_or_write_outside(tmp_path):
 @needs_nvcc
 def test_cuda_solution_builds_in_the_jail(tmp_path):
     """nvcc (its own tree, cudafe++, ptxas, the host compiler) works confined; and cannot .incbin the reference."""
-    reference = ROOT / "reference" / "kernels" / "box_iou_cuda.cu"
+    reference = ROOT / "reference" / "examples" / "box_iou_cuda.cu"
     solution = write(tmp_path, "mine.cu", unique(reference.read_text()))
     assert build(ROOT, CATALOG["box_iou_cuda"], solution).is_file()
     if JAILED:

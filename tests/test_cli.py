@@ -130,7 +130,7 @@ def test_list_remembers_last_verdict(checkout):
 
 def test_bench_prints_table_and_plot(checkout, tmp_path):
     plot = tmp_path / "scaling.png"
-    out = grader("bench", "box_iou_numba", "--solution", str(ROOT / "reference" / "kernels" / "box_iou_numba.py"),
+    out = grader("bench", "box_iou_numba", "--solution", str(ROOT / "reference" / "examples" / "box_iou_numba.py"),
                  "--size", "100", "--size", "300", "--plot", str(plot), cwd=checkout, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "ratio" in out.stdout and "300" in out.stdout
