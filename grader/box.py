@@ -189,10 +189,9 @@ def _parameters(fn: Callable) -> list[str]:
 
 def _load_reference(spec: BoxSpec):
     """The suite's references for timing and memory, run in a box like the candidate's."""
-    import importlib
+    from grader import suites
 
-    sys.path.insert(0, spec.project_root)
-    suite = importlib.import_module(f"tests.suites.{spec.suite}").suite
+    suite = suites.load(spec.project_root, spec.suite)
     functions = {}
     if suite.benchmark is not None:
         functions["speed"] = suite.benchmark.reference_for(spec.track)

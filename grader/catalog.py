@@ -149,6 +149,8 @@ def load_challenge(folder: Path) -> Challenge:
         example=meta.get("example", ""),
         extra={k: v for k, v in meta.items() if k not in known},
     )
+    if not challenge.suite.isidentifier():
+        raise CatalogError(f"{path}: suite '{challenge.suite}' must name a module of grader/suites (a plain name, like 'nms')")
     if challenge.id != folder.name:
         raise CatalogError(f"{path}: id '{challenge.id}' must equal its folder name '{folder.name}'")
     return challenge
@@ -167,7 +169,10 @@ def select(catalog: list[Challenge], ids: list[str] | None) -> list[Challenge]:
     by_id = {c.id: c for c in catalog}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        close = sorted(by_id)
-        raise CatalogError(f"unknown challenge id(s): {', '.join(unknown)}. Known ids: {', '.join(close)}")
+        import difflib
+
+        guesses = list(dict.fromkeys(g for i in unknown for g in difflib.get_close_matches(i, by_id, n=1, cutoff=0.6)))
+        hint = f" Did you mean {' or '.join(guesses)}?" if guesses else ""
+        raise CatalogError(f"unknown challenge id(s): {', '.join(unknown)}.{hint} Known ids: {', '.join(sorted(by_id))}")
     wanted = set(ids)
     return [c for c in catalog if c.id in wanted]

@@ -140,12 +140,29 @@ def check(
     unknown_tracks = sorted(set(track or ()) - set(TRACKS))
     if unknown_tracks:
         raise _fail_usage(f"unknown track(s) {', '.join(unknown_tracks)}; expected one of {', '.join(TRACKS)}")
+    if jobs < 1:
+        raise _fail_usage(f"--jobs must be at least 1, got {jobs}")
     root, catalog = _catalog()
     chosen = _select(catalog, ids)
     if track:
         chosen = [c for c in chosen if c.track in track]
         if not chosen:
             console.print(f"no selected challenge is on track {', '.join(track)}")
+    if solution is not None and solution.is_dir() and not ids:
+        # A folder of solutions with no ids named: grade the challenges it has a file for.
+        present = [c for c in chosen if session.has_solution_in(c, solution)]
+        if not present:
+            raise _fail_usage(f"{solution} holds no solution file for any challenge (<id>/solution.<ext> or <id>.<ext>)")
+        if len(present) < len(chosen):
+            console.print(f"[dim]{solution}: grading the {len(present)} challenges it has a file for[/dim]")
+        chosen = present
+    if only:
+        try:
+            unknown = session.unknown_properties(root, chosen, only)
+        except session.UsageError as exc:
+            raise _fail_usage(str(exc)) from None
+        if unknown:
+            raise _fail_usage(unknown)
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
     run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs,
@@ -243,8 +260,10 @@ def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level",
         console.print(f"{challenge.id} has no hints.")
         return
     seen_path = root / ".grader" / "hints" / challenge.id
+    last = False
     if level is None:
         seen = int(seen_path.read_text()) if seen_path.exists() else 0
+        last = seen >= len(challenge.hints)
         level = min(seen + 1, len(challenge.hints))
     if not 1 <= level <= len(challenge.hints):
         raise _fail_usage(f"{challenge.id} has hints 1 to {len(challenge.hints)}; got --level {level}")
@@ -252,6 +271,10 @@ def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level",
     seen_path.write_text(str(level))
     for i, text in enumerate(challenge.hints[:level], start=1):
         console.print(f"[bold]Hint {i}/{len(challenge.hints)}:[/bold] {text}")
+    if last:
+        console.print(f"[yellow]No more hints: that was the last of {len(challenge.hints)}.[/yellow] "
+                      f"The statement's worked example (`grader show {challenge.id}`) and the failing "
+                      "property's input are the next best help.")
 
 
 @app.command()
@@ -302,7 +325,7 @@ def bench(
     root, challenge = _one(challenge_id)
     chosen = sizes or challenge.extra.get("speed", {}).get("sizes")
     if not chosen:
-        raise _fail_usage(f"{challenge.id} has no [speed] sizes in its challenge.toml; pass --size N")
+        raise _fail_usage(f"{challenge.id} has no \\[speed] sizes in its challenge.toml; pass --size N")
     path = _solution_for(challenge, solution, many=False)
     result = grade_challenge(challenge, root, path, profile="quick", seed=0, bench_sizes=sorted(chosen),
                              time_limit_s=challenge.time_limit_s * 5)

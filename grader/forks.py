@@ -2,8 +2,8 @@
 
 The upstream is cloned at a pinned ref into a temporary folder; only ``challenges/<id>/solution.*``
 files are copied in from the fork; ``grader check --ci`` runs there, in a process whose working
-directory and ``CV_GRADER_ROOT`` are that clone, so the worker imports the clone's
-``tests/suites``. The ``grader`` and ``reference`` packages are the installed ones: in CI, install
+directory and ``CV_GRADER_ROOT`` are that clone, so the catalog and the mutants are the clone's.
+The ``grader`` (with its suites) and ``reference`` packages are the installed ones: in CI, install
 them from the upstream checkout (``scripts/setup.sh`` there), never from the fork.
 
 A solution is copied only when it is a regular file whose every folder on the way

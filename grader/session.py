@@ -40,6 +40,29 @@ def solution_for(challenge: Challenge, solution: Path | None, many: bool) -> Pat
     return solution.resolve()
 
 
+def has_solution_in(challenge: Challenge, folder: Path) -> bool:
+    suffix = SOLUTION_SUFFIX[challenge.track]
+    return (folder / challenge.id / f"solution{suffix}").is_file() or (folder / f"{challenge.id}{suffix}").is_file()
+
+
+def unknown_properties(root: Path, challenges: list[Challenge], only: list[str]) -> str | None:
+    """Why ``--only`` names nothing some chosen challenge has (None when every name is known):
+    checked before grading, so a typo is a usage error, not a failed run."""
+    from grader import suites
+    from grader.suite import INPUTS_UNCHANGED
+    from grader.worker import MEASUREMENTS
+
+    for challenge in challenges:
+        suite = suites.load(root, challenge.suite)
+        known = {p.id for p in suite.properties if p.tracks is None or challenge.track in p.tracks}
+        known |= {INPUTS_UNCHANGED, *MEASUREMENTS}
+        missing = sorted(set(only) - known)
+        if missing:
+            return (f"{challenge.id} has no property named {', '.join(missing)}; its properties are: "
+                    f"{', '.join(sorted(known))}")
+    return None
+
+
 def replay_command(challenge: Challenge, test: str, profile: str, seed: int | None, solution: Path | None) -> str:
     parts = ["grader", "check", challenge.id, "--only", test, "--profile", profile]
     if seed is not None:
@@ -49,16 +72,31 @@ def replay_command(challenge: Challenge, test: str, profile: str, seed: int | No
     return shlex.join(parts)
 
 
+UNTOUCHED = "the file is still the stub: nothing was run or compiled"
+
+
+def is_untouched(challenge: Challenge, path: Path) -> bool:
+    try:
+        return path.read_bytes() == challenge.stub_path.read_bytes()
+    except OSError:
+        return False
+
+
 def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, seed: int | None,
               only: list[str] | None = None, trusted: bool = False, replay_solution: Path | None = None,
-              **options) -> ChallengeResult:
-    """Grade one file, or say why its track cannot run here; failures carry their replay command."""
+              recognise_stub: bool = True, **options) -> ChallengeResult:
+    """Grade one file, or say why its track cannot run here; failures carry their replay command.
+    A file that is still the stub reads "not started" without being run or compiled (validation
+    turns that off, to prove the stub itself reads "not started" when run)."""
     from grader.running import grade_challenge
 
+    base = {"id": challenge.id, "title": challenge.title, "track": challenge.track, "solution": str(path),
+            "points": challenge.points}
+    if recognise_stub and is_untouched(challenge, path):
+        return ChallengeResult(status="not_started", message=UNTOUCHED, **base)
     reason = skip_reason(challenge.track)
     if reason:
-        return ChallengeResult(id=challenge.id, status="skipped", message=reason, title=challenge.title,
-                               track=challenge.track, solution=str(path), points=challenge.points)
+        return ChallengeResult(status="skipped", message=reason, **base)
     result = grade_challenge(challenge, root, path, profile=profile, seed=seed, only=only, trusted=trusted, **options)
     result.replay = {t.name: replay_command(challenge, t.name, profile, seed, replay_solution)
                      for t in result.tests if t.status not in ("passed", "skipped")}

@@ -1,6 +1,6 @@
 """What a property suite is written with.
 
-A suite (``tests/suites/<op>.py``) declares properties of one op. Each property receives ``sol``,
+A suite (``grader/suites/<op>.py``) declares properties of one op. Each property receives ``sol``,
 the candidate's functions as remote calls into their box (``grader.remote.Solution``), and checks
 one rule with the helpers below on plain tensors the judge rebuilt from data. Every call into
 ``sol`` is guarded: its arguments are compared with what the box saw after the call (the universal

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import suites
 from grader.availability import gpu_present
 from grader.catalog import SOLUTION_SUFFIX, Challenge
 from grader.session import grade_one
@@ -44,7 +45,7 @@ def _compiled_only(challenge: Challenge, result, label: str) -> Finding | None:
 
 
 def mutant_dir(root: Path, challenge: Challenge) -> Path:
-    return root / "tests" / "mutants" / challenge.id
+    return challenge.folder / "mutants"
 
 
 def mutants(root: Path, challenge: Challenge) -> list[Path]:
@@ -94,7 +95,7 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
         ("statement", challenge.statement_path),
         ("stub", challenge.stub_path),
         ("example solution", challenge.example_path(root)),
-        ("suite", root / "tests" / "suites" / f"{challenge.suite}.py"),
+        ("suite", Path(suites.__file__).parent / f"{challenge.suite}.py"),
     ):
         found.append(Finding(challenge.id, f"has {label}", path.is_file(), str(path)))
     if challenge.statement_path.is_file():
@@ -106,7 +107,7 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
 
 
 def check_stub(root: Path, challenge: Challenge) -> Finding:
-    result = grade_one(root, challenge, challenge.stub_path, profile="quick", seed=0)
+    result = grade_one(root, challenge, challenge.stub_path, profile="quick", seed=0, recognise_stub=False)
     compiled = _compiled_only(challenge, result, "stub reads not started")
     if compiled:
         return compiled

@@ -13,7 +13,6 @@ connection the parent created, tagged with a token no box ever sees.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from grader import suites
 from grader.box import BoxSpec, Role
 from grader.loading import LoadError, check_source, stub_functions
 from grader.profiles import hypothesis_settings
@@ -32,13 +32,6 @@ from grader.verdicts import describe_failure, internal_error
 _clock = time.perf_counter
 MEASUREMENTS = ("speed", "memory")
 LOAD_TIMEOUT_S = 120  # numba and CUDA imports are slow on a cold cache
-
-
-def load_suite(root: Path, name: str):
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    module = importlib.import_module(f"tests.suites.{name}")
-    return module.suite
 
 
 FINAL = ("internal", "error", "crashed", "forbidden")  # statuses after which no further property can run
@@ -240,7 +233,7 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
 
     # Suites call on tiny tensors, where intra-op threads cost more in synchronisation than they save.
     torch.set_num_threads(1)
-    suite = load_suite(Path(job["root"]), job["suite"])
+    suite = suites.load(job["root"], job["suite"])
     candidate = boxes.get("candidate")
     try:
         loaded = candidate.wait_loaded(LOAD_TIMEOUT_S)

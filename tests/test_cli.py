@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MUTANTS = ROOT / "tests" / "mutants" / "box_iou"
+MUTANTS = ROOT / "challenges" / "box_iou" / "mutants"
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +152,42 @@ def test_parallel_check_keeps_catalog_order(checkout, tmp_path):
     assert [(c["id"], c["status"]) for c in results] == [("box_iou", "passed"), ("box_iou_numba", "forbidden"),
                                                          ("anchors", "not_started")]
     assert out.returncode == 1
+
+
+def test_usage_mistakes_are_usage_errors_that_say_what_was_meant(checkout):
+    typo = grader("check", "box_iuo", cwd=checkout)
+    assert typo.returncode == 2 and "Did you mean box_iou?" in typo.stdout, typo.stdout
+    only = grader("check", "box_iou", "--only", "no_such_property", cwd=checkout)
+    assert only.returncode == 2 and "box_iou has no property named no_such_property" in only.stdout, only.stdout
+    assert "matches_reference" in only.stdout, "the message lists the properties there are"
+    jobs = grader("check", "box_iou", "--jobs", "0", cwd=checkout)
+    assert jobs.returncode == 2 and "--jobs must be at least 1" in jobs.stdout
+    bench = grader("bench", "box_iou", cwd=checkout)
+    assert bench.returncode == 2 and "has no [speed] sizes" in bench.stdout, bench.stdout
+
+
+def test_untouched_stubs_read_not_started_without_compiling_anything(checkout):
+    ids = ("box_iou_cpp", "box_iou_cuda", "nms_numba", "clip_loss_cuda", "nms")
+    for challenge_id in ids:
+        for own in (checkout / "challenges" / challenge_id).glob("solution.*"):
+            own.unlink()
+    out = grader("check", *ids, cwd=checkout, timeout=60)
+    assert out.returncode == 1, out.stdout
+    assert out.stdout.count("not started") == len(ids) and out.stdout.count("still the stub") == len(ids), out.stdout
+    assert "compiled" not in out.stdout.replace("nothing was run or compiled", ""), out.stdout
+
+
+def test_the_last_hint_says_there_are_no_more(checkout):
+    count = len(__import__("tomllib").loads((checkout / "challenges" / "focal_loss" / "challenge.toml").read_text())["hints"])
+    shown = [grader("hint", "focal_loss", cwd=checkout).stdout for _ in range(count + 1)]
+    assert all("No more hints" not in text for text in shown[:-1])
+    assert f"No more hints: that was the last of {count}" in shown[-1]
+
+
+def test_a_folder_of_solutions_with_no_ids_grades_the_challenges_it_has(checkout, tmp_path):
+    folder = tmp_path / "solutions"
+    (folder / "box_iou").mkdir(parents=True)
+    shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", folder / "box_iou" / "solution.py")
+    out = grader("check", "--solution", str(folder), "--profile", "quick", cwd=checkout, timeout=300)
+    assert out.returncode == 0 and "grading the 1 challenges it has a file for" in out.stdout, out.stdout
+    assert "box_iou (python)" in out.stdout and "nms (python)" not in out.stdout

@@ -38,7 +38,7 @@ def _run() -> RunResult:
                         measurements=[memory]),
         ChallengeResult("iou_variants", "internal", 1.0, track="python", points=10,
                         message="the grader itself failed, not your code: RuntimeError: a typo at "
-                                "tests/suites/iou_variants.py:3. Please report it with this message"),
+                                "grader/suites/iou_variants.py:3. Please report it with this message"),
     ]
     return RunResult(challenges, profile="ci", seed=7, notes=["graded on Linux"],
                      versions={"hypothesis": "6.155.2", "torch": "2.13.0"})

@@ -42,41 +42,24 @@ def test_an_unconfined_ci_run_is_not_official(tmp_path):
     assert "not confined" in (tmp_path / "summary.md").read_text()
 
 
-def _project_with_suite(tmp_path: Path, name: str, text: str) -> Path:
-    """A project root that is this one except for one suite file."""
-    root = tmp_path / "project"
-    (root / "tests" / "suites").mkdir(parents=True)
-    for part in ("challenges", "reference", "csrc"):
-        (root / part).symlink_to(ROOT / part)
-    (root / "tests" / "__init__.py").write_text("")
-    (root / "tests" / "suites" / "__init__.py").write_text("")
-    (root / "tests" / "suites" / "strategies.py").symlink_to(ROOT / "tests" / "suites" / "strategies.py")
-    (root / "tests" / "suites" / f"{name}.py").write_text(text)
-    return root
+def _with_suite(challenge_id: str, suite: str):
+    """The challenge graded by one of tests/fixtures/suites/ instead of its own suite."""
+    from dataclasses import replace
+
+    return replace(next(c for c in load_catalog(ROOT) if c.id == challenge_id), suite=f"tests.fixtures.suites.{suite}")
 
 
-def test_a_broken_suite_is_reported_as_the_graders_bug_naming_the_file(tmp_path):
-    challenge = next(c for c in load_catalog(ROOT) if c.id == "iou_variants")
-    root = _project_with_suite(tmp_path, challenge.suite, "import torch\n\nraise RuntimeError('a typo in the suite')\n")
-    result = grade_challenge(challenge, root, ROOT / challenge.example, profile="quick", seed=0, trusted=True)
+def test_a_broken_suite_is_reported_as_the_graders_bug_naming_the_file():
+    challenge = _with_suite("iou_variants", "broken_at_import")
+    result = grade_challenge(challenge, ROOT, ROOT / challenge.example, profile="quick", seed=0, trusted=True)
     assert result.status == "internal", f"{result.status}: {result.message}"
     assert "not your code" in result.message and "a typo in the suite" in result.message
-    assert f"tests/suites/{challenge.suite}.py:3" in result.message, result.message
+    assert "tests/fixtures/suites/broken_at_import.py:5" in result.message, result.message
 
 
-def test_a_property_that_raises_inside_the_suite_is_not_blamed_on_a_correct_solution(tmp_path):
+def test_a_property_that_raises_inside_the_suite_is_not_blamed_on_a_correct_solution():
     """A suite whose strategy is broken (hypothesis raises InvalidArgument) reports the grader's bug."""
-    challenge = next(c for c in load_catalog(ROOT) if c.id == "iou_variants")
-    suite = (
-        "from hypothesis import given, strategies as st\n"
-        "from grader.suite import Suite\n\n"
-        f"suite = Suite({challenge.suite!r})\n\n\n"
-        "@suite.property('draws from an impossible range')\n"
-        "@given(x=st.integers(5, 1))\n"
-        "def impossible(sol, x):\n"
-        "    pass\n"
-    )
-    root = _project_with_suite(tmp_path, challenge.suite, suite)
-    result = grade_challenge(challenge, root, ROOT / challenge.example, profile="quick", seed=0, trusted=True)
+    challenge = _with_suite("iou_variants", "impossible_strategy")
+    result = grade_challenge(challenge, ROOT, ROOT / challenge.example, profile="quick", seed=0, trusted=True)
     assert result.status == "internal", f"{result.status}: {result.message}"
     assert "bug in the grader" in result.tests[0].message, result.tests[0].message

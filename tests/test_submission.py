@@ -12,11 +12,11 @@ from xml.etree import ElementTree
 import pytest
 
 from grader import exports, manifest
-from grader.results import ChallengeResult, RunResult
+from grader.results import ChallengeResult, Measurement, RunResult
 from grader.results import TestResult as PropertyResult
 
 ROOT = Path(__file__).resolve().parents[1]
-MUTANTS = ROOT / "tests" / "mutants" / "box_iou"
+MUTANTS = ROOT / "challenges" / "box_iou" / "mutants"
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.so", "solution.py", "*.bak*", "build", ".pytest_cache")
 
@@ -41,12 +41,13 @@ def copy_checkout(target: Path, names=("challenges", "grader", "reference", "tes
 
 def sample_run() -> RunResult:
     ok = ChallengeResult(id="box_iou", status="passed", track="python", points=10, title="IoU",
-                         tests=[PropertyResult("matches_reference", "passed")], speed={"ratio": 1.25})
+                         tests=[PropertyResult("matches_reference", "passed")],
+                         measurements=[Measurement("speed", 1.25, None, True, "the reference's time")])
     bad = ChallengeResult(id="nms", status="failed", track="python", points=20, title="NMS",
                           tests=[PropertyResult("strict_threshold", "failed", "kept a box at IoU == 0.5", example=["call: nms(...)"]),
                                  PropertyResult("output_contract", "passed")])
     crashed = ChallengeResult(id="roi_align", status="timeout", track="cpp", points=5, message="stopped after the 60 s limit")
-    return RunResult([ok, bad, crashed], profile="ci", seed=42, official=False, notes=["changed tests/suites/nms.py"])
+    return RunResult([ok, bad, crashed], profile="ci", seed=42, official=False, notes=["changed grader/suites/nms.py"])
 
 
 def test_gradescope_points_only_when_passed(tmp_path):
@@ -81,7 +82,7 @@ def test_summary_appends_a_table(tmp_path):
     assert "| challenge | track | status | speed ratio |" in text
     assert "| box_iou | python | passed | 1.25× |" in text
     assert "| nms | python | failed (strict_threshold) | — |" in text
-    assert "**unofficial**" in text and "changed tests/suites/nms.py" in text
+    assert "**unofficial**" in text and "changed grader/suites/nms.py" in text
 
 
 # --- the manifest --------------------------------------------------------------------------------
@@ -111,20 +112,20 @@ def test_ci_writes_every_result_and_edits_make_it_unofficial(tmp_path):
     checkout = copy_checkout(tmp_path / "checkout")
     assert grader("manifest", "--write", cwd=tmp_path, env_root=checkout).returncode == 0
     assert grader("manifest", cwd=tmp_path, env_root=checkout).returncode == 0
-    suite = checkout / "tests" / "suites" / "box_iou.py"
+    suite = checkout / "grader" / "suites" / "box_iou.py"
     suite.write_text(suite.read_text() + "\n# an edit\n")
     stale = grader("manifest", cwd=tmp_path, env_root=checkout)
-    assert stale.returncode == 1 and "changed tests/suites/box_iou.py" in stale.stdout
+    assert stale.returncode == 1 and "changed grader/suites/box_iou.py" in stale.stdout
 
     solution = tmp_path / "mine.py"
     shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", solution)
     results = tmp_path / "results"
     out = grader("check", "box_iou", "--ci", "--results-dir", str(results), "--solution", str(solution), cwd=tmp_path, env_root=checkout)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "unofficial" in out.stdout and "changed tests/suites/box_iou.py" in out.stdout
+    assert "unofficial" in out.stdout and "changed grader/suites/box_iou.py" in out.stdout
     data = json.loads((results / "cv-grader.json").read_text())
     assert data["profile"] == "ci" and isinstance(data["seed"], int) and f"seed {data['seed']}" in out.stdout
-    assert data["official"] is False and any("tests/suites/box_iou.py" in n for n in data["notes"])
+    assert data["official"] is False and any("grader/suites/box_iou.py" in n for n in data["notes"])
     assert json.loads((results / "results.json").read_text())["score"] == 10
     assert json.loads((results / "badge.json").read_text())["message"] == "1/1 passing (unofficial)"
     assert "| box_iou | python | passed |" in (results / "summary.md").read_text()
@@ -203,12 +204,6 @@ def test_track_filter_and_usage(tmp_path):
 
 # --- a fork graded with the upstream's tests ------------------------------------------------------
 
-MARKER = '''
-
-@suite.property("marks the upstream copy of this suite (test only)")
-def upstream_marker(sol):
-    pass
-'''
 WEAKENED = '''from grader.suite import Suite
 
 suite = Suite("box_iou")
@@ -229,8 +224,6 @@ def git(*args, cwd: Path):
 def test_fork_is_graded_with_upstream_tests(tmp_path):
     tree = copy_checkout(tmp_path / "tree", names=("challenges", "grader", "reference", "tests"))
     shutil.copyfile(ROOT / "pyproject.toml", tree / "pyproject.toml")
-    suite = tree / "tests" / "suites" / "box_iou.py"
-    suite.write_text(suite.read_text() + MARKER)  # proves the upstream copy's suite is the one run
     assert grader("manifest", "--write", cwd=tmp_path, env_root=tree).returncode == 0
     git("init", "-q", "-b", "main", cwd=tree)
     git("add", ".", cwd=tree)
@@ -242,7 +235,7 @@ def test_fork_is_graded_with_upstream_tests(tmp_path):
 
     fork = tmp_path / "fork"
     git("clone", "-q", str(bare), str(fork), cwd=tmp_path)
-    (fork / "tests" / "suites" / "box_iou.py").write_text(WEAKENED)
+    (fork / "grader" / "suites" / "box_iou.py").write_text(WEAKENED)
     shutil.copyfile(MUTANTS / "plus_one_pixel.py", fork / "challenges" / "box_iou" / "solution.py")
     git("add", ".", cwd=fork)
     git("commit", "-q", "-m", "my solution", cwd=fork)
@@ -255,9 +248,10 @@ def test_fork_is_graded_with_upstream_tests(tmp_path):
     (challenge,) = data["challenges"]
     assert challenge["status"] == "failed" and data["profile"] == "ci" and data["official"] is True
     names = {t["name"]: t["status"] for t in challenge["tests"]}
-    assert names["matches_reference"] == "failed" and "upstream_marker" in names and "anything_goes" not in names
+    # The suites ship with the grader: the installed (upstream) one ran, never the fork's edit.
+    assert names["matches_reference"] == "failed" and "anything_goes" not in names
     summary = (results / "summary.md").read_text()
-    assert "the fork's edits to tests/suites/box_iou.py were ignored" in summary
+    assert "the fork's edits to grader/suites/box_iou.py were ignored" in summary
     assert "| box_iou | python | failed" in summary
     assert json.loads((results / "results.json").read_text())["score"] == 0
     assert_provenance(results, tree, "v1", f"file://{bare}")

@@ -38,12 +38,12 @@ candidate = box(Role.CANDIDATE, track="python", solution=os.path.join(root, "tes
 passing = box(Role.CANDIDATE, track="python", expected=expected,
               solution=os.path.join(root, "tests/fixtures/timing/works_in_a_passing_thread.py"))
 import torch
-from grader.worker import load_suite
+from grader import suites
 for b in (reference, candidate, passing):
     b.wait_loaded(60)
 cpus = sorted(os.sched_getaffinity(0))
 reference.request(Message(Kind.THREADS, {"threads": len(cpus)}))
-bench = load_suite(Path(root), "box_iou").benchmark
+bench = suites.load(root, "box_iou").benchmark
 both = (reference, candidate, passing)
 calls = [timing.timed_call(reference, both, "speed", list(bench.make_inputs(2000, torch.Generator()))) for _ in range(3)]
 works = [[c.wall_s, c.work_s, c.work_cpu_s, c.main_cpu_s] for c in calls]

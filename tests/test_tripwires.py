@@ -170,7 +170,7 @@ SOLUTION = textwrap.dedent('''
         return importlib.import_module("gra" + "der")  # import_module_grader
 
     def dunder_import_tests(x, y):
-        return __import__("tests.suites.nms")  # dunder_import_tests
+        return __import__("grader.suites.nms")  # dunder_import_tests
 
     def importlib_dunder_import(x, y):
         return importlib.__import__("reference.ops")  # importlib_dunder_import
@@ -235,7 +235,7 @@ CAUGHT = {  # case -> the forbidden name it is caught as
     "except_exception": "torch.nn.functional.cross_entropy",
     "import_reference": "reference",
     "import_module_grader": "grader",
-    "dunder_import_tests": "tests.suites.nms",
+    "dunder_import_tests": "grader.suites.nms",
     "importlib_dunder_import": "reference.ops",
     "exec_import": "grader.suite",
     "find_spec_reference": "reference",
