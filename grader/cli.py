@@ -25,7 +25,6 @@ from grader.results import ChallengeResult, RunResult
 
 app = typer.Typer(
     add_completion=False,
-    no_args_is_help=True,
     help="Grade computer-vision interview exercises with property-based tests.",
     pretty_exceptions_enable=False,
 )
@@ -77,6 +76,21 @@ def run_checks(root: Path, challenges: list[Challenge], *, verbose: bool = False
         return grade(root, challenges, on_result=show, **options)
     except session.UsageError as exc:
         raise _fail_usage(str(exc)) from None
+
+
+@app.callback(invoke_without_command=True)
+def overview(ctx: typer.Context) -> None:
+    """Grade computer-vision interview exercises with property-based tests. With no command: your
+    progress, by area and track, and the next exercise."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from grader import progress
+    from grader.reporting import print_progress
+
+    root, catalog = _catalog()
+    rows = progress.standings(root, catalog)
+    print_progress(console, rows, progress.next_exercise(rows))
+    console.print("[dim]grader --help lists every command[/dim]")
 
 
 @app.command("list")
@@ -292,22 +306,42 @@ def reset(challenge_id: str) -> None:
 
 @app.command()
 def watch(
-    ids: List[str] = typer.Argument(None, help="Challenges to watch (all when none given)."),
+    ids: List[str] = typer.Argument(None, help="Challenges to watch (with none: the next unsolved one, then the next)."),
     poll: bool = typer.Option(False, "--poll", help="Poll for changes instead of file-system events (network drives)."),
     profile: str = typer.Option("quick", "--profile"),
 ) -> None:
-    """Re-check on every save."""
+    """Re-check on every save. With no id, follow the catalog: check the next unsolved exercise and,
+    once it passes, move on to the one after it."""
+    from grader import progress
     from grader.watching import watch_and_check
 
     root, catalog = _catalog()
     chosen = _select(catalog, ids)
 
-    def recheck(changed: list[Challenge]) -> None:
+    def recheck(changed: list[Challenge]) -> bool:
         console.rule(time.strftime("%H:%M:%S"))
         run = run_checks(root, changed, solution=None, profile=profile, seed=None)
         print_summary(console, run)
+        return run.passed
 
-    watch_and_check(chosen, recheck, poll=poll, console=console)
+    def advance(current: list[Challenge]) -> list[Challenge]:
+        upcoming = progress.next_exercise(progress.standings(root, catalog), after=current[0])
+        if upcoming is None:
+            console.print("[green]Every exercise that can run here is solved.[/green]")
+            return []
+        console.print(f"[green]{current[0].id} passes.[/green] Next: [bold]{upcoming.id}[/bold] — "
+                      f"{upcoming.title} (`grader show {upcoming.id}`)")
+        return [upcoming]
+
+    if ids:
+        watch_and_check(chosen, recheck, poll=poll, console=console)
+        return
+    upcoming = progress.next_exercise(progress.standings(root, catalog))
+    if upcoming is None:
+        console.print("[green]Every exercise that can run here is solved.[/green]")
+        return
+    console.print(f"Starting with [bold]{upcoming.id}[/bold] — {upcoming.title} (`grader show {upcoming.id}`)")
+    watch_and_check([upcoming], recheck, poll=poll, console=console, advance=advance)
 
 
 @app.command()

@@ -128,3 +128,33 @@ def catalog_table(rows: list[tuple], summary: str, width: int) -> Table:
         cells = [challenge.id, text, challenge.track, challenge.difficulty, challenge.area]
         table.add_row(*cells, *([challenge.title] if with_title else []))
     return table
+
+
+def print_progress(console: Console, rows: list, upcoming) -> None:
+    """``grader`` with no arguments: the overall bar, the tallies by area and by track, the next exercise."""
+    from rich import box
+
+    from grader import progress
+
+    solved = sum(r.kind == progress.SOLVED for r in rows)
+    runnable = sum(r.kind != progress.CANNOT_RUN for r in rows)
+    console.print(f"[bold]cv-grader[/bold]  {progress.bar(solved, runnable)}  {solved} of {runnable} solved"
+                  + (f" [dim]({len(rows) - runnable} cannot run on this machine)[/dim]" if runnable < len(rows) else ""))
+    kinds = (progress.SOLVED, progress.ATTEMPTED, progress.NOT_STARTED)
+    for title, key in (("by area", lambda c: c.area), ("by track", lambda c: c.track)):
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+        table.add_column(title.split()[-1], no_wrap=True)
+        for kind in kinds:
+            table.add_column(kind, justify="right")
+        table.add_column("", no_wrap=True)
+        for group, counts in progress.tally(rows, key).items():
+            total = sum(counts[k] for k in kinds)
+            table.add_row(group, *(str(counts[k]) for k in kinds), progress.bar(counts[progress.SOLVED], total, 12))
+        console.print(table)
+    if upcoming is None:
+        console.print("[green]Every exercise that can run here is solved.[/green]")
+        return
+    console.print(f"[bold]Next:[/bold] {upcoming.id} — {escape(upcoming.title)} ({upcoming.track}, {upcoming.difficulty})")
+    for command, what in ((f"grader show {upcoming.id}", "the statement"),
+                          ("grader watch", "check on every save, and move on when it passes")):
+        console.print(f"  {command:<30}{what}")

@@ -1,7 +1,10 @@
-"""``grader watch``: re-check a challenge whenever its solution file is saved.
+"""``grader watch``: re-check a challenge whenever its solution file's content changes.
 
 File-system events come from watchdog; ``--poll`` (or a failure to start the native observer, as on
-some network drives) switches to its polling observer.
+some network drives) switches to its polling observer. An event alone grades nothing: watchdog also
+reports a file being opened or closed, and grading opens the file, so only a change of content
+(its hash against the last one graded) triggers a check. With ``advance``, a passing check moves
+the watch on to the challenges ``advance`` returns (``grader watch`` with no id).
 """
 
 from __future__ import annotations
@@ -13,30 +16,31 @@ from typing import Callable
 
 from rich.console import Console
 
+from grader import state
 from grader.catalog import Challenge
 
 DEBOUNCE_S = 0.3
 
 
-def watch_and_check(challenges: list[Challenge], recheck: Callable[[list[Challenge]], None], *, poll: bool,
-                    console: Console) -> None:
+def watch_and_check(challenges: list[Challenge], recheck: Callable[[list[Challenge]], bool], *, poll: bool,
+                    console: Console, advance: Callable[[list[Challenge]], list[Challenge]] | None = None,
+                    stop: Callable[[], bool] = lambda: False) -> None:
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
 
-    by_file = {challenge.ensure_solution().resolve(): challenge for challenge in challenges}
-    changed: queue.Queue[Challenge] = queue.Queue()
+    watched: dict[Path, Challenge] = {}
+    graded: dict[Path, str] = {}  # the content hash each file was last graded at
+    changed: queue.Queue[Path] = queue.Queue()
 
     class OnSave(FileSystemEventHandler):
         def on_any_event(self, event):
             for path in (getattr(event, "src_path", None), getattr(event, "dest_path", None)):
-                if path and Path(path).resolve() in by_file:
-                    changed.put(by_file[Path(path).resolve()])
+                if path and Path(path).resolve() in watched:
+                    changed.put(Path(path).resolve())
 
     def start(observer_type):
         observer = observer_type()
-        for folder in {c.folder for c in challenges}:
-            observer.schedule(OnSave(), str(folder), recursive=False)
         observer.start()
         return observer
 
@@ -45,19 +49,61 @@ def watch_and_check(challenges: list[Challenge], recheck: Callable[[list[Challen
     except OSError as exc:
         console.print(f"[yellow]file events unavailable ({exc}); polling instead[/yellow]")
         observer = start(PollingObserver)
-    recheck(challenges)
-    console.print(f"[dim]watching {len(by_file)} solution file(s); Ctrl-C to stop[/dim]")
+    scheduled: dict[Path, object] = {}
+
+    def follow(current: list[Challenge]) -> None:
+        for watch_ in scheduled.values():
+            observer.unschedule(watch_)
+        scheduled.clear()
+        watched.clear()
+        for challenge in current:
+            watched[challenge.ensure_solution().resolve()] = challenge
+        for folder in {c.folder for c in current}:
+            scheduled[folder] = observer.schedule(OnSave(), str(folder), recursive=False)
+
+    def grade(current: list[Challenge]) -> list[Challenge]:
+        """Check ``current``; what to watch next (the same, unless it passed and there is an advance)."""
+        for challenge in current:
+            graded[challenge.solution_path.resolve()] = state.fingerprint(challenge.solution_path)
+        passed = recheck(current)
+        if passed and advance is not None:
+            upcoming = advance(current)
+            if upcoming and upcoming != current:
+                follow(upcoming)
+                return grade(upcoming)
+            return upcoming
+        return current
+
+    follow(challenges)
+    current = grade(challenges)
     try:
-        while True:
-            first = changed.get()
-            time.sleep(DEBOUNCE_S)  # editors save in several writes; grade once per save
-            batch = {first.id: first}
-            while not changed.empty():
-                item = changed.get_nowait()
-                batch[item.id] = item
-            recheck([c for c in challenges if c.id in batch])
+        while current and not stop():
+            console.print(f"[dim]watching {', '.join(c.id for c in current)}; Ctrl-C to stop[/dim]")
+            batch = _next_changes(changed, graded, stop)
+            if batch is None:
+                break
+            current = grade([c for c in current if c.solution_path.resolve() in batch]) or []
+            if current and advance is None:
+                current = list(watched.values())
     except KeyboardInterrupt:
         pass
     finally:
         observer.stop()
         observer.join()
+
+
+def _next_changes(changed: queue.Queue, graded: dict[Path, str], stop: Callable[[], bool]) -> set[Path] | None:
+    """Wait for files whose content differs from what was last graded; None when told to stop."""
+    while not stop():
+        try:
+            first = changed.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        time.sleep(DEBOUNCE_S)  # editors save in several writes; grade once per save
+        paths = {first}
+        while not changed.empty():
+            paths.add(changed.get_nowait())
+        edited = {p for p in paths if state.fingerprint(p) != graded.get(p)}
+        if edited:
+            return edited
+    return None

@@ -191,3 +191,13 @@ def test_a_folder_of_solutions_with_no_ids_grades_the_challenges_it_has(checkout
     out = grader("check", "--solution", str(folder), "--profile", "quick", cwd=checkout, timeout=300)
     assert out.returncode == 0 and "grading the 1 challenges it has a file for" in out.stdout, out.stdout
     assert "box_iou (python)" in out.stdout and "nms (python)" not in out.stdout
+
+
+def test_grader_alone_shows_progress_and_the_next_exercise(tmp_path):
+    shutil.copytree(ROOT / "challenges", tmp_path / "challenges", ignore=shutil.ignore_patterns("solution.*", "*.bak*"))
+    out = grader(cwd=tmp_path, env_root=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    runnable = [line for line in out.stdout.splitlines() if " solved" in line and "of" in line][0]
+    assert "0 of" in runnable, out.stdout
+    assert "by area" in out.stdout and "by track" in out.stdout and "detection" in out.stdout
+    assert "Next: box_iou" in out.stdout, out.stdout
