@@ -15,6 +15,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 
 from grader import session, state
 from grader.availability import skip_reason
@@ -87,9 +88,11 @@ def overview(ctx: typer.Context) -> None:
     from grader import progress
     from grader.reporting import print_progress
 
+    from grader import interview
+
     root, catalog = _catalog()
     rows = progress.standings(root, catalog)
-    print_progress(console, rows, progress.next_exercise(rows))
+    print_progress(console, rows, progress.next_exercise(rows), interview.past(root)[-5:])
     console.print("[dim]grader --help lists every command[/dim]")
 
 
@@ -270,6 +273,12 @@ def show(challenge_id: str) -> None:
 def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level", help="Show hints 1..N.")) -> None:
     """The next hint, from gentle to near-solution (each call reveals one more)."""
     root, challenge = _one(challenge_id)
+    from grader import interview as interviews
+
+    under_way = interviews.active(root)
+    if under_way is not None:
+        raise _fail_usage(f"no hints during an interview ({under_way.challenge}, "
+                          f"{interviews.clock(under_way.left_s())} left)")
     if not challenge.hints:
         console.print(f"{challenge.id} has no hints.")
         return
@@ -289,6 +298,108 @@ def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level",
         console.print(f"[yellow]No more hints: that was the last of {len(challenge.hints)}.[/yellow] "
                       f"The statement's worked example (`grader show {challenge.id}`) and the failing "
                       "property's input are the next best help.")
+
+
+@app.command()
+def interview(
+    challenge_id: Optional[str] = typer.Argument(None, help="The exercise (default: the first unsolved one)."),
+    area: Optional[str] = typer.Option(None, "--area", help="Pick an unsolved exercise of this area."),
+    minutes: float = typer.Option(45.0, "--minutes", help="Time on the clock."),
+    reveal: bool = typer.Option(False, "--reveal", help="After an interview: show the reference solution."),
+    poll: bool = typer.Option(False, "--poll", help="Poll for changes instead of file-system events."),
+) -> None:
+    """Interview mode: one exercise against the clock, hints hidden, checked on every save, then a debrief."""
+    import threading
+
+    from grader import interview as interviews
+    from grader import progress
+    from grader.catalog import AREAS
+    from grader.watching import watch_and_check
+
+    root, catalog = _catalog()
+    if reveal:
+        done = [i.challenge for i in interviews.past(root)]
+        wanted = challenge_id or (done[-1] if done else None)
+        if wanted is None or wanted not in done:
+            raise _fail_usage("--reveal shows the reference after an interview of that exercise has ended"
+                              + (f"; none of {wanted} has" if wanted else "; none has yet"))
+        from rich.syntax import Syntax
+
+        challenge = _select(catalog, [wanted])[0]
+        path = challenge.example_path(root)
+        console.print(f"[bold]The reference solution of {challenge.id}[/bold] ({path.relative_to(root)}):")
+        console.print(Syntax(path.read_text(), "python" if path.suffix == ".py" else "cpp", line_numbers=True))
+        return
+    if minutes <= 0:
+        raise _fail_usage(f"--minutes must be positive, got {minutes:g}")
+    if area is not None and area not in AREAS:
+        raise _fail_usage(f"unknown area {area!r}; expected one of {', '.join(AREAS)}")
+    under_way = interviews.active(root)
+    if under_way is not None:
+        raise _fail_usage(f"an interview of {under_way.challenge} is under way ({interviews.clock(under_way.left_s())} left)")
+    if challenge_id:
+        challenge = _select(catalog, [challenge_id])[0]
+    else:
+        challenge = interviews.pick(catalog, progress.standings(root, catalog), area)
+        if challenge is None:
+            raise _fail_usage("no unsolved exercise that runs here" + (f" in {area}" if area else ""))
+    if skip_reason(challenge.track):
+        raise _fail_usage(f"{challenge.id} cannot run here: {skip_reason(challenge.track)}")
+    session_ = interviews.Interview(challenge=challenge.id, minutes=minutes)
+    statement = challenge.statement_path.read_text().split("## What interviewers probe", 1)[0]
+    console.print(Markdown(statement))
+    console.rule(f"Interview: {challenge.id} · {interviews.clock(minutes * 60)} on the clock · hints hidden")
+    console.print(f"Edit {challenge.ensure_solution()}; every save is checked. It ends when a check passes or time is up.")
+    interviews.begin(root, session_)
+    stopped = threading.Event()
+
+    def tick() -> None:
+        # A visible clock: every minute, and every 10 seconds in the last minute.
+        while not stopped.wait(10 if session_.left_s() <= 60 else 60):
+            if session_.left_s() > 0:
+                console.print(f"[dim]⏱ {interviews.clock(session_.left_s())} left[/dim]")
+
+    def recheck(changed: list[Challenge]) -> bool:
+        console.rule(f"{time.strftime('%H:%M:%S')} · ⏱ {interviews.clock(session_.left_s())} left")
+        run = run_checks(root, changed, solution=None, profile="quick", seed=None)
+        result = run.challenges[0]
+        if result.status != "not_started":
+            session_.record(result)
+        return run.passed
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        watch_and_check([challenge], recheck, poll=poll, console=console, advance=lambda current: [],
+                        stop=lambda: session_.left_s() <= 0)
+    finally:
+        stopped.set()
+        interviews.finish(root, session_)
+    _debrief(session_, challenge, catalog)
+
+
+def _debrief(session_, challenge: Challenge, catalog: list[Challenge]) -> None:
+    from grader import interview as interviews
+
+    console.rule(f"Debrief: {challenge.id}")
+    if session_.passed_after_s is not None:
+        console.print(f"[green]Passed[/green] after {interviews.clock(session_.passed_after_s)} "
+                      f"of {interviews.clock(session_.minutes * 60)}, in {session_.checks} check(s).")
+    else:
+        console.print(f"[red]Not passed[/red] in {interviews.clock(session_.minutes * 60)}; {session_.checks} check(s).")
+    failed = ", ".join(session_.failed_properties) or "none"
+    console.print(f"Properties that failed on the way: {failed}")
+    questions = interviews.follow_up_questions(challenge)
+    if questions:
+        console.print("[bold]Follow-up questions[/bold] (what the interviewer asks next):")
+        for question in questions:
+            console.print(f"  {escape(question)}")
+    kernels = interviews.kernel_follow_up(challenge, catalog)
+    if kernels:
+        names = ", ".join(f"{c.id} ({c.track})" for c in kernels)
+        console.print(f"[bold]Kernel follow-up:[/bold] the same op as a kernel: {names}. "
+                      f"`grader interview {kernels[0].id}` when you are ready.")
+    console.print(f"[dim]grader interview --reveal   the reference solution of {challenge.id}[/dim]")
 
 
 @app.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -130,11 +132,13 @@ def catalog_table(rows: list[tuple], summary: str, width: int) -> Table:
     return table
 
 
-def print_progress(console: Console, rows: list, upcoming) -> None:
-    """``grader`` with no arguments: the overall bar, the tallies by area and by track, the next exercise."""
+def print_progress(console: Console, rows: list, upcoming, interviews: list = ()) -> None:
+    """``grader`` with no arguments: the overall bar, the tallies by area and by track, the last
+    interviews, the next exercise."""
     from rich import box
 
     from grader import progress
+    from grader.interview import clock
 
     solved = sum(r.kind == progress.SOLVED for r in rows)
     runnable = sum(r.kind != progress.CANNOT_RUN for r in rows)
@@ -150,6 +154,16 @@ def print_progress(console: Console, rows: list, upcoming) -> None:
         for group, counts in progress.tally(rows, key).items():
             total = sum(counts[k] for k in kinds)
             table.add_row(group, *(str(counts[k]) for k in kinds), progress.bar(counts[progress.SOLVED], total, 12))
+        console.print(table)
+    if interviews:
+        table = Table(title="interviews", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+        for column in ("when", "exercise", "result", "checks", "failed on the way"):
+            table.add_column(column)
+        for i in interviews:
+            result = (f"passed in {clock(i.passed_after_s)}" if i.passed_after_s is not None
+                      else f"not passed in {clock(i.minutes * 60)}")
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.started))
+            table.add_row(when, i.challenge, result, str(i.checks), ", ".join(i.failed_properties) or "—")
         console.print(table)
     if upcoming is None:
         console.print("[green]Every exercise that can run here is solved.[/green]")

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -201,3 +202,57 @@ def test_grader_alone_shows_progress_and_the_next_exercise(tmp_path):
     assert "0 of" in runnable, out.stdout
     assert "by area" in out.stdout and "by track" in out.stdout and "detection" in out.stdout
     assert "Next: box_iou" in out.stdout, out.stdout
+
+
+def _interview_checkout(tmp_path) -> Path:
+    shutil.copytree(ROOT / "challenges", tmp_path / "challenges", ignore=shutil.ignore_patterns("solution.*", "*.bak*"))
+    (tmp_path / "reference").symlink_to(ROOT / "reference")
+    return tmp_path
+
+
+def test_an_interview_ends_by_itself_with_a_debrief_and_hides_hints_meanwhile(tmp_path):
+    root = _interview_checkout(tmp_path)
+    started = subprocess.Popen([sys.executable, "-m", "grader", "interview", "box_iou", "--minutes", "0.15"],
+                               cwd=root, env={**os.environ, "CV_GRADER_ROOT": str(root), "COLUMNS": "200"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)
+        hint = grader("hint", "box_iou", cwd=root, env_root=root)
+        assert hint.returncode == 2 and "no hints during an interview (box_iou" in hint.stdout, hint.stdout
+        out, _ = started.communicate(timeout=60)
+    finally:
+        started.kill()
+    assert started.returncode == 0, out
+    assert "Debrief: box_iou" in out and "Not passed in 0:09; 0 check(s)." in out, out
+    assert "Follow-up questions" in out and "GIoU" in out, "the statement's follow-ups are in the debrief"
+    assert "Kernel follow-up:" in out and "box_iou_cpp (cpp)" in out
+    assert "What interviewers probe" not in out, "the probe section is the interviewer's, not shown up front"
+    after = grader(cwd=root, env_root=root)
+    assert "interviews" in after.stdout and "not passed in 0:09" in after.stdout, after.stdout
+    assert grader("hint", "box_iou", cwd=root, env_root=root).returncode == 0, "hints are back once it ended"
+    reveal = grader("interview", "--reveal", cwd=root, env_root=root)
+    assert reveal.returncode == 0 and "def box_iou" in reveal.stdout, reveal.stdout
+
+
+def test_reveal_needs_an_interview_first(tmp_path):
+    root = _interview_checkout(tmp_path)
+    out = grader("interview", "--reveal", "nms", cwd=root, env_root=root)
+    assert out.returncode == 2 and "after an interview" in out.stdout
+
+
+def test_an_interview_ends_at_the_first_passing_save(tmp_path):
+    root = _interview_checkout(tmp_path)
+    started = subprocess.Popen([sys.executable, "-m", "grader", "interview", "box_iou", "--minutes", "2"],
+                               cwd=root, env={**os.environ, "CV_GRADER_ROOT": str(root), "COLUMNS": "200"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        solution = root / "challenges" / "box_iou" / "solution.py"
+        deadline = time.monotonic() + 30
+        while not solution.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        solution.write_text((ROOT / "reference" / "ops" / "box_iou.py").read_text())
+        out, _ = started.communicate(timeout=100)
+    finally:
+        started.kill()
+    assert started.returncode == 0 and "Passed after 0:" in out and "in 1 check(s)" in out, out

@@ -1,0 +1,107 @@
+"""Interview mode: one exercise against the clock, hints hidden, checked on every save, and a
+debrief at the end (time to the first passing check, how many checks, which properties failed on
+the way, the statement's follow-up questions, the kernel-track follow-up). Interviews are kept in
+``.grader/interviews.json``; the one under way in ``.grader/interview.json``, so that ``grader
+hint`` can refuse until it ends."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from grader.catalog import Challenge
+
+KERNEL_TRACKS = ("numba", "cpp", "numba-cuda", "cuda")
+
+
+@dataclass
+class Interview:
+    challenge: str
+    minutes: float
+    started: float = field(default_factory=time.time)
+    checks: int = 0
+    passed_after_s: float | None = None
+    failed_properties: list[str] = field(default_factory=list)  # in the order they first failed
+    ended_after_s: float | None = None
+
+    @property
+    def ends_at(self) -> float:
+        return self.started + self.minutes * 60
+
+    def left_s(self) -> float:
+        return max(0.0, self.ends_at - time.time())
+
+    def record(self, result) -> None:
+        """One check's result (a ChallengeResult)."""
+        self.checks += 1
+        for test in result.failures:
+            if test.status != "not_started" and test.name not in self.failed_properties:
+                self.failed_properties.append(test.name)
+        if result.status == "passed" and self.passed_after_s is None:
+            self.passed_after_s = time.time() - self.started
+
+
+def _folder(root: Path) -> Path:
+    return root / ".grader"
+
+
+def active(root: Path) -> Interview | None:
+    """The interview under way (not past its time), if any."""
+    try:
+        interview = Interview(**json.loads((_folder(root) / "interview.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    return interview if interview.left_s() > 0 and interview.ended_after_s is None else None
+
+
+def begin(root: Path, interview: Interview) -> None:
+    _folder(root).mkdir(exist_ok=True)
+    (_folder(root) / "interview.json").write_text(json.dumps(asdict(interview)))
+
+
+def finish(root: Path, interview: Interview) -> None:
+    interview.ended_after_s = time.time() - interview.started
+    (_folder(root) / "interview.json").unlink(missing_ok=True)
+    history = past(root)
+    history.append(interview)
+    (_folder(root) / "interviews.json").write_text(json.dumps([asdict(i) for i in history], indent=1))
+
+
+def past(root: Path) -> list[Interview]:
+    try:
+        return [Interview(**entry) for entry in json.loads((_folder(root) / "interviews.json").read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def follow_up_questions(challenge: Challenge) -> list[str]:
+    """The numbered items of the statement's "Follow-up questions" section, one string each."""
+    text = challenge.statement_path.read_text()
+    section = text.split("## Follow-up questions", 1)[1].split("\n## ", 1)[0] if "## Follow-up questions" in text else ""
+    items = re.split(r"\n(?=\d+\. )", "\n" + section.strip())
+    return [" ".join(item.split()) for item in items if item.strip()]
+
+
+def kernel_follow_up(challenge: Challenge, catalog: list[Challenge]) -> list[Challenge]:
+    """The kernel tracks of the same op, for a python-track exercise."""
+    if challenge.track != "python":
+        return []
+    return [c for c in catalog if c.suite == challenge.suite and c.track in KERNEL_TRACKS]
+
+
+def pick(catalog: list[Challenge], standings: list, area: str | None) -> Challenge | None:
+    """An unsolved exercise that runs here (of ``area`` when given): the first in catalog order."""
+    from grader import progress
+
+    for row in standings:
+        if row.kind in (progress.ATTEMPTED, progress.NOT_STARTED) and (area is None or row.challenge.area == area):
+            return row.challenge
+    return None
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
