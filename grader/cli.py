@@ -485,6 +485,8 @@ def bench(
         table.add_row(str(row["size"]), f"{row['candidate_s'] * 1e3:.3f} ms", f"{row['reference_s'] * 1e3:.3f} ms",
                       f"{row['ratio']:.2f}×", f"±{row['spread'] * 50:.0f}%", f"{row['throughput']:.3g}")
     console.print(table)
+    if solution is None:
+        state.save_bench(root, challenge, rows)
     threshold = challenge.extra.get("speed", {}).get("threshold")
     if threshold and challenge.extra.get("speed", {}).get("graded"):
         console.print(f"[dim]graded at size {max(chosen)}: at most {threshold}× the reference's time[/dim]")
@@ -493,6 +495,18 @@ def bench(
 
         plot_scaling(rows, challenge.id, plot)
         console.print(f"wrote {plot}")
+
+
+@app.command()
+def report(html_path: Path = typer.Option(..., "--html", help="Write one self-contained HTML page here.")) -> None:
+    """A page of where you stand: progress, each challenge's last check with its replays, interviews,
+    kernel scaling plots."""
+    from grader.htmlreport import render
+
+    root, catalog = _catalog()
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(render(root, catalog))
+    console.print(f"wrote {html_path}")
 
 
 @app.command()

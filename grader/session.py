@@ -133,6 +133,7 @@ def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profi
         for challenge in challenges:
             if results[challenge.id].status != "skipped":
                 state.record(root, challenge, results[challenge.id].status, paths[challenge.id])
+                state.save_result(root, results[challenge.id])
     return RunResult(challenges=[results[c.id] for c in challenges], profile=profile, seed=seed)
 
 

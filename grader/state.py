@@ -1,4 +1,6 @@
-"""What the grader remembers between runs: the last verdict per challenge, for ``grader list``."""
+"""What the grader remembers between runs, under ``.grader/``: the last verdict per challenge (for
+``grader list``), the last full result of checking the candidate's own file and the last
+``grader bench`` timings (for ``grader report``)."""
 
 from __future__ import annotations
 
@@ -44,3 +46,26 @@ def known_status(root: Path, challenge: Challenge, state: dict) -> str:
     if not entry or entry.get("fingerprint") != fingerprint(solution):
         return "unchecked"
     return entry["status"]
+
+
+def save_result(root: Path, result) -> None:
+    """The whole result of checking the candidate's own file (a ChallengeResult)."""
+    from dataclasses import asdict
+
+    folder = root / ".grader" / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{result.id}.json").write_text(json.dumps(asdict(result), indent=1))
+
+
+def save_bench(root: Path, challenge: Challenge, rows: list[dict]) -> None:
+    folder = root / ".grader" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{challenge.id}.json").write_text(json.dumps(rows, indent=1))
+
+
+def saved(root: Path, kind: str, challenge: Challenge):
+    """The saved "results" or "bench" record of ``challenge``, or None."""
+    try:
+        return json.loads((root / ".grader" / kind / f"{challenge.id}.json").read_text())
+    except (OSError, ValueError):
+        return None
