@@ -483,10 +483,15 @@ def compiler_errors(output: str, solution: Path) -> str:
     if not diagnostics:
         tail = "\n".join(output.strip().splitlines()[-15:])
         return f"the build failed:\n{tail}"
-    ordered = ["\n".join([text, *dict.fromkeys(notes)]) for _, text, notes in sorted(diagnostics, key=lambda d: d[0])]
+    ranked = sorted(diagnostics, key=lambda d: d[0])
+    ordered = ["\n".join([text, *dict.fromkeys(notes)]) for _, text, notes in ranked]
     shown = list(dict.fromkeys(ordered))[:MAX_ERRORS]
     more = len(ordered) - len(shown)
-    return "compile error:\n" + "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
+    lead = ""
+    if ranked[0][0] == 1:  # reported in the harness, traced back into the candidate's file only by a note
+        lead = ("the compiler stops in the harness, which includes your file after your kernel: a mistake at the "
+                "end of your code (an unclosed '{', a missing ';') shows up there. Start at the note's line in your file.\n")
+    return "compile error:\n" + lead + "\n".join(shown) + (f"\n... and {more} more" if more > 0 else "")
 
 
 # --- the include check --------------------------------------------------------------------------------

@@ -19,4 +19,19 @@ else
   "$PYTHON" -m pip install "torch==2.13.0"
 fi
 "$PYTHON" -m pip install -e ".[dev]"
-"$PYTHON" -c "import reference; info = reference.build_info(); print('setup: kernels built:', info)"
+# pip hides the build's own output; say here what was built, and what this machine can run.
+"$PYTHON" - <<'PY'
+import reference
+
+info = reference.build_info()
+if not info["extension_built"]:
+    print(f"setup: the C++ reference kernels were NOT built: {info['import_error']}")
+else:
+    threads = f"OpenMP, {info['openmp_threads']} threads" if info["openmp"] else "no OpenMP"
+    print(f"setup: built the C++ reference kernels ({threads})")
+    if info["cuda_built"]:
+        where = f"{info['cuda_device_count']} GPU(s) here" if info["gpu_available"] else "no GPU here to run them"
+        print(f"setup: built the CUDA reference kernels ({where})")
+    else:
+        print("setup: CUDA reference kernels not built (no nvcc, or CVG_CUDA=OFF)")
+PY

@@ -60,6 +60,17 @@ def test_compile_error_names_the_candidates_file_and_line():
     assert first.startswith(str(FIXTURES / "syntax_error.cpp") + ":6:"), result.message
 
 
+def test_an_unclosed_brace_is_traced_back_to_the_candidates_file(tmp_path):
+    """gcc reports a missing '}' at the end of the harness that includes the kernel; the message must
+    lead with the candidate's file (gcc's note), not only harness errors."""
+    solution = tmp_path / "mine.cpp"
+    solution.write_text((ROOT / "reference" / "examples" / "box_iou_cpp.cpp").read_text().rstrip()[:-1])
+    result = grade_challenge(CATALOG["box_iou_cpp"], ROOT, solution)
+    assert result.status == "error"
+    assert "Start at the note's line in your file" in result.message, result.message
+    assert f"{solution}:" in result.message and "note: to match this" in result.message, result.message
+
+
 def test_unchanged_solution_is_not_rebuilt(tmp_path):
     solution = tmp_path / "mine.cpp"
     shutil.copyfile(ROOT / "reference" / "examples" / "box_iou_cpp.cpp", solution)

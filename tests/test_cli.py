@@ -176,6 +176,8 @@ def test_untouched_stubs_read_not_started_without_compiling_anything(checkout):
     assert out.returncode == 1, out.stdout
     assert out.stdout.count("not started") == len(ids) and out.stdout.count("still the stub") == len(ids), out.stdout
     assert "compiled" not in out.stdout.replace("nothing was run or compiled", ""), out.stdout
+    bench = grader("bench", "nms_numba", cwd=checkout, timeout=60)
+    assert bench.returncode == 1 and "still the stub, so there is nothing to time" in bench.stdout, bench.stdout
 
 
 def test_the_last_hint_says_there_are_no_more(checkout):
