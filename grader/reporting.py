@@ -36,7 +36,8 @@ def print_challenge(console: Console, result: ChallengeResult, verbose: bool = F
     console.print(
         f"{status_text(result.status)}  [bold]{result.id}[/bold] [dim]({result.track}) {counts} {result.duration_s:.1f}s[/dim]"
     )
-    if result.message:
+    # A verdict that ended the run (a crash, say) is also its property's message: say it once.
+    if result.message and result.message not in {t.message for t in result.tests}:
         console.print(f"    {escape(result.message)}")
     if result.status == "not_started":
         console.print(f"    [dim]edit {escape(result.solution)} — `grader show {result.id}` for the statement[/dim]")

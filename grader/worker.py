@@ -105,7 +105,9 @@ class Boxes:
         if role is Role.CANDIDATE and (Path(job["folder"]) / "adapter.py").is_file():
             adapter = shutil.copy(Path(job["folder"]) / "adapter.py", scratch)
         spec = BoxSpec(
-            role=role, track=job["track"], scratch=scratch, output_path=job["output"],
+            # Only the candidate's box writes to what is shown as "your code printed".
+            role=role, track=job["track"], scratch=scratch,
+            output_path=job["output"] if role is Role.CANDIDATE else os.devnull,
             solution=job["solution"] if role is Role.CANDIDATE and job["track"] not in ("cpp", "cuda") else "",
             expected=expected, forbidden=tuple(job["forbidden"]), module=module, exports=tuple(job["exports"]),
             adapter=adapter, project_root=job["root"], suite=job["suite"], trusted=bool(job.get("trusted")),

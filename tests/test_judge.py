@@ -63,3 +63,11 @@ def test_a_property_that_raises_inside_the_suite_is_not_blamed_on_a_correct_solu
     result = grade_challenge(challenge, ROOT, ROOT / challenge.example, profile="quick", seed=0, trusted=True)
     assert result.status == "internal", f"{result.status}: {result.message}"
     assert "bug in the grader" in result.tests[0].message, result.tests[0].message
+
+
+def test_what_the_suite_and_the_reference_print_is_not_shown_as_the_candidates_output():
+    challenge = _with_suite("box_iou_numba", "noisy")
+    result = grade_challenge(challenge, ROOT, ROOT / challenge.example, profile="quick", seed=0, trusted=True,
+                             only=["speed"])
+    assert "speed" in {t.name for t in result.tests}, f"{result.status}: {result.message}"
+    assert "noise from the suite" not in result.output, result.output
