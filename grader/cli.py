@@ -68,13 +68,27 @@ def _solution_for(challenge: Challenge, solution: Optional[Path], many: bool) ->
 def run_checks(root: Path, challenges: list[Challenge], *, verbose: bool = False, quiet: bool = False,
                official: bool = False, **options) -> RunResult:
     """Grade through ``grader.session``, printing each challenge as it finishes."""
+    from contextlib import nullcontext
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # A live bar for runs of several challenges in a terminal (the whole catalog, builds, thorough
+    # profiles take minutes); results still print one by one above it.
+    live = len(challenges) > 1 and console.is_terminal and not quiet
+    bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True) if live else None
+    task = bar.add_task("grading", total=len(challenges)) if bar else None
+
     def show(result: ChallengeResult) -> None:
         if not quiet:
             print_challenge(console, result, verbose=verbose)
+        if bar:
+            bar.advance(task)
 
     try:
         grade = session.official_run if official else session.run
-        return grade(root, challenges, on_result=show, **options)
+        with bar or nullcontext():
+            return grade(root, challenges, on_result=show, **options)
     except session.UsageError as exc:
         raise _fail_usage(str(exc)) from None
 
