@@ -526,6 +526,48 @@ def report(html_path: Path = typer.Option(..., "--html", help="Write one self-co
     console.print(f"wrote {html_path}")
 
 
+@app.command("classroom-workflow")
+def classroom_workflow(
+    ids: List[str] = typer.Argument(None, help="Challenges of the assignment (all when none given)."),
+    upstream: str = typer.Option("cv-grader/cv-grader", "--upstream", help="The repository the tests come from."),
+    ref: str = typer.Option(..., "--ref", help="A pinned tag or commit of it."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write here instead of printing."),
+) -> None:
+    """For instructors: the GitHub Classroom autograding workflow, one test per challenge with its points."""
+    from grader.classroom import gradable_on_hosted_runners, workflow
+
+    _, catalog = _catalog()
+    chosen = _select(catalog, ids) if ids else gradable_on_hosted_runners(catalog)
+    text = workflow(chosen, upstream, ref)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    console.print(f"wrote {out}")
+
+
+@app.command("roster-report")
+def roster_report(
+    results: List[Path] = typer.Argument(..., help="Results files (cv-grader.json), one folder per student."),
+    csv_path: Path = typer.Option(Path("gradebook.csv"), "--csv", help="The gradebook: one row per student."),
+    markdown_path: Path = typer.Option(Path("roster.md"), "--markdown", help="Per challenge: solved, attempts, failures."),
+) -> None:
+    """For instructors: one gradebook CSV and a Markdown summary from many students' results files."""
+    from grader.classroom import roster
+
+    missing = [str(p) for p in results if not p.is_file()]
+    if missing:
+        raise _fail_usage(f"no such results file: {', '.join(missing)}")
+    try:
+        table, summary = roster(results)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _fail_usage(f"not a cv-grader results file: {exc}") from None
+    csv_path.write_text(table)
+    markdown_path.write_text(summary)
+    console.print(f"wrote {csv_path} and {markdown_path}")
+
+
 @app.command()
 def validate(ids: List[str] = typer.Argument(None, help="Challenges to validate (all when none given).")) -> None:
     """For authors: check challenges the way CI does (the manifest current, parts present, statement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -92,6 +93,8 @@ class RunResult:
     versions: dict[str, str | None] = field(default_factory=dict)
     # grade-fork: the upstream graded with, {"repository", "ref", "commit"} (the ref resolved).
     upstream: dict[str, str] | None = None
+    # When the run ended (UTC, ISO 8601): orders one student's runs in a roster report.
+    graded_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
     @property
     def passed(self) -> bool:
@@ -101,6 +104,7 @@ class RunResult:
         return {
             "schema": SCHEMA,
             "grader_version": __version__,
+            "graded_at": self.graded_at,
             "profile": self.profile,
             "seed": self.seed,
             "versions": self.versions,

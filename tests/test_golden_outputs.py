@@ -52,6 +52,7 @@ def _written(tmp_path: Path) -> dict[str, str]:
     data = json.loads((tmp_path / "results.json").read_text())
     data["grader_version"] = "<version>"
     data["hardware"] = "<this machine>"
+    data["graded_at"] = "<when>"
     return {"results.json": json.dumps(data, indent=2) + "\n", "junit.xml": (tmp_path / "junit.xml").read_text(),
             "gradescope.json": (tmp_path / "gradescope.json").read_text()}
 
