@@ -486,7 +486,7 @@ def bench(
     if not chosen:
         raise _fail_usage(f"{challenge.id} has no \\[speed] sizes in its challenge.toml; pass --size N")
     path = _solution_for(challenge, solution, many=False)
-    if session.is_untouched(challenge, path):
+    if state.is_stub(challenge, path):
         console.print(f"not started: {path} is still the stub, so there is nothing to time yet")
         raise typer.Exit(1)
     result = grade_challenge(challenge, root, path, profile="quick", seed=0, bench_sizes=sorted(chosen),

@@ -109,10 +109,8 @@ def render(root: Path, catalog: list[Challenge]) -> str:
         out.append("<h2>Interviews</h2><table><tr><th>when</th><th>exercise</th><th>result</th><th>checks</th>"
                    "<th>failed on the way</th></tr>")
         for i in past:
-            result = (f"passed in {interview.clock(i.passed_after_s)}" if i.passed_after_s is not None
-                      else f"not passed in {interview.clock(i.minutes * 60)}")
             out.append(f"<tr><td>{_e(time.strftime('%Y-%m-%d %H:%M', time.localtime(i.started)))}</td>"
-                       f"<td>{_e(i.challenge)}</td><td>{_e(result)}</td><td>{i.checks}</td>"
+                       f"<td>{_e(i.challenge)}</td><td>{_e(i.outcome())}</td><td>{i.checks}</td>"
                        f"<td>{_e(', '.join(i.failed_properties) or '—')}</td></tr>")
         out.append("</table>")
     out.append("</body></html>\n")

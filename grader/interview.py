@@ -34,6 +34,11 @@ class Interview:
     def left_s(self) -> float:
         return max(0.0, self.ends_at - time.time())
 
+    def outcome(self) -> str:
+        if self.passed_after_s is not None:
+            return f"passed in {clock(self.passed_after_s)}"
+        return f"not passed in {clock(self.minutes * 60)}"
+
     def record(self, result) -> None:
         """One check's result (a ChallengeResult)."""
         self.checks += 1
@@ -96,10 +101,7 @@ def pick(catalog: list[Challenge], standings: list, area: str | None) -> Challen
     """An unsolved exercise that runs here (of ``area`` when given): the first in catalog order."""
     from grader import progress
 
-    for row in standings:
-        if row.kind in (progress.ATTEMPTED, progress.NOT_STARTED) and (area is None or row.challenge.area == area):
-            return row.challenge
-    return None
+    return progress.next_exercise([r for r in standings if area is None or r.challenge.area == area])
 
 
 def clock(seconds: float) -> str:

@@ -139,7 +139,6 @@ def print_progress(console: Console, rows: list, upcoming, interviews: list = ()
     from rich import box
 
     from grader import progress
-    from grader.interview import clock
 
     solved = sum(r.kind == progress.SOLVED for r in rows)
     runnable = sum(r.kind != progress.CANNOT_RUN for r in rows)
@@ -161,10 +160,8 @@ def print_progress(console: Console, rows: list, upcoming, interviews: list = ()
         for column in ("when", "exercise", "result", "checks", "failed on the way"):
             table.add_column(column)
         for i in interviews:
-            result = (f"passed in {clock(i.passed_after_s)}" if i.passed_after_s is not None
-                      else f"not passed in {clock(i.minutes * 60)}")
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(i.started))
-            table.add_row(when, i.challenge, result, str(i.checks), ", ".join(i.failed_properties) or "—")
+            table.add_row(when, i.challenge, i.outcome(), str(i.checks), ", ".join(i.failed_properties) or "—")
         console.print(table)
     if upcoming is None:
         console.print("[green]Every exercise that can run here is solved.[/green]")

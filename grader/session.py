@@ -75,13 +75,6 @@ def replay_command(challenge: Challenge, test: str, profile: str, seed: int | No
 UNTOUCHED = "the file is still the stub: nothing was run or compiled"
 
 
-def is_untouched(challenge: Challenge, path: Path) -> bool:
-    try:
-        return path.read_bytes() == challenge.stub_path.read_bytes()
-    except OSError:
-        return False
-
-
 def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, seed: int | None,
               only: list[str] | None = None, trusted: bool = False, replay_solution: Path | None = None,
               recognise_stub: bool = True, **options) -> ChallengeResult:
@@ -92,7 +85,7 @@ def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, see
 
     base = {"id": challenge.id, "title": challenge.title, "track": challenge.track, "solution": str(path),
             "points": challenge.points}
-    if recognise_stub and is_untouched(challenge, path):
+    if recognise_stub and path.is_file() and state.is_stub(challenge, path):
         return ChallengeResult(status="not_started", message=UNTOUCHED, **base)
     reason = skip_reason(challenge.track)
     if reason:

@@ -37,10 +37,15 @@ def record(root: Path, challenge: Challenge, status: str, solution: Path) -> Non
     target.write_text(json.dumps(state, indent=1, sort_keys=True))
 
 
+def is_stub(challenge: Challenge, path: Path) -> bool:
+    """Whether ``path`` still holds exactly the challenge's stub (a missing file counts as one)."""
+    return not path.exists() or fingerprint(path) == fingerprint(challenge.stub_path)
+
+
 def known_status(root: Path, challenge: Challenge, state: dict) -> str:
     """not_started, unchecked (edited since the last check) or the last verdict."""
     solution = challenge.solution_path
-    if not solution.exists() or fingerprint(solution) == fingerprint(challenge.stub_path):
+    if is_stub(challenge, solution):
         return "not_started"
     entry = state.get(challenge.id)
     if not entry or entry.get("fingerprint") != fingerprint(solution):
