@@ -17,7 +17,7 @@ from pathlib import Path
 from grader.catalog import load_catalog, select
 from grader.results import Measurement
 from grader.running import grade_challenge
-from grader.validation import expected_break, mutants
+from grader import mutants
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
@@ -25,7 +25,7 @@ MB = 1024 * 1024
 
 def _solutions(challenge) -> list[tuple[Path, str]]:
     correct = [challenge.example_path(ROOT), *sorted((ROOT / "tests" / "solutions" / challenge.id).glob("*.py"))]
-    wrong = [path for path in mutants(ROOT, challenge) if expected_break(path) == "memory"]
+    wrong = [mutants.write(ROOT, challenge, m) for m in mutants.load(challenge) if m.breaks == "memory"]
     return [(path, "pass") for path in correct] + [(path, "fail") for path in wrong]
 
 

@@ -4,19 +4,17 @@ property it claims to break."""
 
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import suites
+from grader import mutants, suites
 from grader.availability import gpu_present
-from grader.catalog import SOLUTION_SUFFIX, Challenge
+from grader.catalog import Challenge
+from grader.mutants import Mutant, MutantError
 from grader.session import grade_one
 from grader.suite import INPUTS_UNCHANGED
 
 MIN_MUTANTS = 4
-BREAKS = re.compile(r"^Breaks:\s*(\w+)", re.MULTILINE)
 # Deterministic and thorough enough that a correct example never flips, fast enough for CI.
 EXAMPLE_PROFILE, EXAMPLE_SEED = "quick", 20261129
 
@@ -44,23 +42,11 @@ def _compiled_only(challenge: Challenge, result, label: str) -> Finding | None:
 
 
 
-def mutant_dir(root: Path, challenge: Challenge) -> Path:
-    return challenge.folder / "mutants"
-
-
-def mutants(root: Path, challenge: Challenge) -> list[Path]:
-    return sorted(mutant_dir(root, challenge).glob(f"*{SOLUTION_SUFFIX[challenge.track]}"))
-
-
-def expected_break(path: Path) -> str | None:
-    """The property a known-wrong solution declares it breaks: a ``Breaks: <property>`` line."""
-    text = path.read_text()
-    if path.suffix == ".py":
-        doc = ast.get_docstring(ast.parse(text)) or ""
-        match = BREAKS.search(doc)
-    else:
-        match = re.search(r"Breaks:\s*(\w+)", text)
-    return match.group(1) if match else None
+def undeclared_files(challenge: Challenge, declared: list[Mutant]) -> list[Path]:
+    """Files under ``mutants/`` that no declaration names: they would never be graded."""
+    named = {m.file for m in declared if m.file is not None}
+    folder = challenge.folder / "mutants"
+    return sorted(p for p in folder.glob("*") if p.is_file() and p not in named) if folder.is_dir() else []
 
 
 # The headings every statement has, in this order, so a candidate finds the same thing in the same
@@ -101,8 +87,17 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
     if challenge.statement_path.is_file():
         found.append(check_statement(challenge))
     found.append(Finding(challenge.id, "has 3 or more hints", len(challenge.hints) >= 3, f"{len(challenge.hints)} hints"))
-    count = len(mutants(root, challenge))
-    found.append(Finding(challenge.id, f"has {MIN_MUTANTS}+ known-wrong solutions", count >= MIN_MUTANTS, f"{count} in {mutant_dir(root, challenge)}"))
+    label = f"has {MIN_MUTANTS}+ known-wrong solutions"
+    try:
+        declared = mutants.load(challenge)
+    except MutantError as exc:
+        found.append(Finding(challenge.id, label, False, str(exc)))
+        return found
+    where = mutants.declarations_path(challenge)
+    found.append(Finding(challenge.id, label, len(declared) >= MIN_MUTANTS, f"{len(declared)} in {where}"))
+    stray = undeclared_files(challenge, declared)
+    found.append(Finding(challenge.id, "every mutant file is declared", not stray,
+                         f"not named by any 'file =' in {where}: {', '.join(map(str, stray))}" if stray else ""))
     return found
 
 
@@ -124,12 +119,15 @@ def check_example(root: Path, challenge: Challenge) -> Finding:
     return Finding(challenge.id, "example solution passes", result.status == "passed", f"{result.status} {detail}")
 
 
-def check_mutant(root: Path, challenge: Challenge, path: Path) -> Finding:
-    """The mutant must fail, and the property it names must be among the reasons."""
-    prop = expected_break(path)
-    label = f"rejects {path.name}"
-    if prop is None:
-        return Finding(challenge.id, label, False, f"{path} has no 'Breaks: <property>' line in its docstring")
+def check_mutant(root: Path, challenge: Challenge, mutant: Mutant) -> Finding:
+    """The mutant must still apply to the example, must fail, and the property it names must be
+    among the reasons."""
+    label = f"rejects {mutant.name}"
+    prop = mutant.breaks
+    try:
+        path = mutants.write(root, challenge, mutant)
+    except MutantError as exc:
+        return Finding(challenge.id, label, False, str(exc))
     # The universal inputs_unchanged check fires inside whichever property calls first; any other
     # property is run alone, which both proves it catches the mutant and keeps CI fast.
     if challenge.track == "cuda" and not gpu_present():
@@ -155,5 +153,5 @@ def validate(root: Path, challenge: Challenge) -> list[Finding]:
         return findings
     findings.append(check_stub(root, challenge))
     findings.append(check_example(root, challenge))
-    findings += [check_mutant(root, challenge, path) for path in mutants(root, challenge)]
+    findings += [check_mutant(root, challenge, mutant) for mutant in mutants.load(challenge)]
     return findings

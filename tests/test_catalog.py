@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.catalog import load_catalog
-from grader.validation import check_example, check_mutant, check_parts, check_stub, mutants
+from grader import mutants
+from grader.validation import check_example, check_mutant, check_parts, check_stub
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = load_catalog(ROOT)
@@ -42,8 +43,8 @@ def test_example_passes(challenge):
 
 @pytest.mark.parametrize(
     "challenge, mutant",
-    [(c, m) for c in CATALOG for m in mutants(ROOT, c)],
-    ids=lambda v: v.id if hasattr(v, "id") else v.stem,
+    [(c, m) for c in CATALOG for m in mutants.load(c)],
+    ids=lambda v: v.id if hasattr(v, "id") else v.name,
 )
 def test_known_wrong_solution_rejected(challenge, mutant):
     finding = check_mutant(ROOT, challenge, mutant)

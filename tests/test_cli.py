@@ -11,8 +11,14 @@ from xml.etree import ElementTree
 
 import pytest
 
+from grader import mutants
+from grader.catalog import load_challenge
+
 ROOT = Path(__file__).resolve().parents[1]
-MUTANTS = ROOT / "challenges" / "box_iou" / "mutants"
+
+
+def box_iou_mutant(name: str) -> Path:
+    return mutants.file_for(ROOT, load_challenge(ROOT / "challenges" / "box_iou"), name)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,7 @@ def test_check_passing_solution(checkout, tmp_path):
 
 
 def test_check_failing_solution_names_property_and_replays(checkout):
-    out = grader("check", "box_iou", "--solution", str(MUTANTS / "plus_one_pixel.py"), "--seed", "7", cwd=checkout)
+    out = grader("check", "box_iou", "--solution", str(box_iou_mutant("plus_one_pixel")), "--seed", "7", cwd=checkout)
     assert out.returncode == 1
     assert "matches_reference" in out.stdout and "call: box_iou(boxes1=" in out.stdout
     replay = next(line.split("replay:", 1)[1].strip() for line in out.stdout.splitlines() if "replay:" in line)
@@ -68,7 +74,7 @@ def test_check_failing_solution_names_property_and_replays(checkout):
 
 def test_json_and_junit(checkout, tmp_path):
     json_path, junit_path = tmp_path / "r.json", tmp_path / "r.xml"
-    out = grader("check", "box_iou", "--solution", str(MUTANTS / "no_clamp.py"), "--json", str(json_path),
+    out = grader("check", "box_iou", "--solution", str(box_iou_mutant("no_clamp")), "--json", str(json_path),
                  "--junit", str(junit_path), "--profile", "ci", cwd=checkout)
     assert out.returncode == 1
     data = json.loads(json_path.read_text())
@@ -142,7 +148,7 @@ def test_parallel_check_keeps_catalog_order(checkout, tmp_path):
     folder = tmp_path / "solutions"
     folder.mkdir()
     shutil.copyfile(ROOT / "reference" / "ops" / "box_iou.py", folder / "box_iou.py")
-    shutil.copyfile(MUTANTS / "no_clamp.py", folder / "box_iou_numba.py")  # uses torch, which the Numba track forbids
+    shutil.copyfile(box_iou_mutant("no_clamp"), folder / "box_iou_numba.py")  # uses torch, which the Numba track forbids
     out = grader("check", "box_iou_numba", "box_iou", "anchors", "--solution", str(folder), "--jobs", "2",
                  "--json", str(tmp_path / "r.json"), cwd=checkout)
     assert out.returncode == 2  # anchors has no file in the folder: a usage error before anything runs

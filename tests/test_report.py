@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.catalog import load_catalog
+from grader import mutants
+from grader.catalog import load_catalog, load_challenge
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -34,7 +35,7 @@ def test_the_report_loads_in_a_browser_without_errors_and_shows_everything(tmp_p
     shutil.copytree(ROOT / "challenges", root / "challenges", ignore=shutil.ignore_patterns("solution.*", "*.bak*"))
     (root / "reference").symlink_to(ROOT / "reference")
     # A failing check, a kernel benchmark and an interview, as a candidate's day leaves them.
-    shutil.copyfile(root / "challenges" / "box_iou" / "mutants" / "plus_one_pixel.py",
+    shutil.copyfile(mutants.file_for(ROOT, load_challenge(ROOT / "challenges" / "box_iou"), "plus_one_pixel"),
                     root / "challenges" / "box_iou" / "solution.py")
     assert grader("check", "box_iou", root=root).returncode == 1
     numba = importlib.util.find_spec("numba") is not None

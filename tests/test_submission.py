@@ -11,12 +11,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from grader import exports, manifest
+from grader import exports, manifest, mutants
+from grader.catalog import load_challenge
 from grader.results import ChallengeResult, Measurement, RunResult
 from grader.results import TestResult as PropertyResult
 
 ROOT = Path(__file__).resolve().parents[1]
-MUTANTS = ROOT / "challenges" / "box_iou" / "mutants"
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.so", "solution.py", "*.bak*", "build", ".pytest_cache")
 
@@ -236,7 +236,7 @@ def test_fork_is_graded_with_upstream_tests(tmp_path):
     fork = tmp_path / "fork"
     git("clone", "-q", str(bare), str(fork), cwd=tmp_path)
     (fork / "grader" / "suites" / "box_iou.py").write_text(WEAKENED)
-    shutil.copyfile(MUTANTS / "plus_one_pixel.py", fork / "challenges" / "box_iou" / "solution.py")
+    shutil.copyfile(mutants.file_for(ROOT, load_challenge(ROOT / "challenges" / "box_iou"), "plus_one_pixel"), fork / "challenges" / "box_iou" / "solution.py")
     git("add", ".", cwd=fork)
     git("commit", "-q", "-m", "my solution", cwd=fork)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import mutants
 from grader.catalog import load_catalog
 from grader.running import grade_challenge
 
@@ -55,7 +56,7 @@ def test_the_memory_rule_tells_tiles_from_blocks_of_rows_that_pass_the_ratio():
     assert tiles.status == "passed", tiles.failures or tiles.message
     growth = tiles.measurement("memory").figures
     assert growth["growth_bytes"] * 2 <= growth["growth_allowed_bytes"], growth
-    rows = grade_challenge(challenge, ROOT, ROOT / "challenges/clip_loss_chunked/mutants/row_blocks.py",
+    rows = grade_challenge(challenge, ROOT, mutants.file_for(ROOT, challenge, "row_blocks"),
                            profile="quick", seed=0, only=["memory"])
     assert rows.status == "failed", rows.message
     memory = rows.measurement("memory")
