@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from grader import session, state
 from grader.availability import skip_reason
-from grader.catalog import TRACKS, CatalogError, Challenge, find_root, load_catalog, select
+from grader.catalog import AREAS, TRACKS, CatalogError, Challenge, find_root, load_catalog, select
 from grader.profiles import PROFILES
 from grader.reporting import catalog_table, print_challenge, print_summary
 from grader.results import ChallengeResult, RunResult
@@ -327,7 +327,6 @@ def interview(
 
     from grader import interview as interviews
     from grader import progress
-    from grader.catalog import AREAS
     from grader.watching import watch_and_check
 
     root, catalog = _catalog()
@@ -566,6 +565,28 @@ def roster_report(
     csv_path.write_text(table)
     markdown_path.write_text(summary)
     console.print(f"wrote {csv_path} and {markdown_path}")
+
+
+@app.command()
+def new(
+    challenge_id: str = typer.Argument(..., help="The new challenge's id: a lower-case identifier, also the op's name."),
+    area: str = typer.Option(..., "--area", help="One of: " + ", ".join(AREAS) + "."),
+    difficulty: str = typer.Option("medium", "--difficulty", help="easy, medium or hard."),
+) -> None:
+    """For authors: the files of a new Python challenge (folder, reference, suite), each a skeleton
+    whose placeholders `grader validate` names until they are written."""
+    from grader import scaffold
+
+    root, catalog = _catalog()
+    try:
+        written = scaffold.create(root, catalog, challenge_id, area, difficulty)
+    except scaffold.ScaffoldError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    for path in written:
+        console.print(f"  wrote {path.relative_to(root)}")
+    console.print(f"Fill in every '{scaffold.PLACEHOLDER}', add mutants until there are four, then run "
+                  f"`grader manifest --write` and `grader validate {challenge_id}`.")
 
 
 @app.command()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import mutants, suites
+from grader import mutants, scaffold, suites
 from grader.availability import gpu_present
 from grader.catalog import Challenge
 from grader.mutants import Mutant, MutantError
@@ -86,6 +86,8 @@ def check_parts(root: Path, challenge: Challenge) -> list[Finding]:
         found.append(Finding(challenge.id, f"has {label}", path.is_file(), str(path)))
     if challenge.statement_path.is_file():
         found.append(check_statement(challenge))
+    left = scaffold.placeholders_left(root, challenge)
+    found.append(Finding(challenge.id, f"no '{scaffold.PLACEHOLDER}' placeholder left", not left, ", ".join(left)))
     found.append(Finding(challenge.id, "has 3 or more hints", len(challenge.hints) >= 3, f"{len(challenge.hints)} hints"))
     label = f"has {MIN_MUTANTS}+ known-wrong solutions"
     try:
