@@ -87,3 +87,63 @@ def test_a_statement_missing_its_follow_ups_fails_validation(tmp_path):
     folder = _copy_of(tmp_path, "box_iou", edit_statement=lambda t: t.replace("## Follow-up questions", "## Follow-ups"))
     finding = check_statement(load_challenge(folder))
     assert not finding.ok and "expected ## Follow-up questions after ## What interviewers probe" in finding.detail
+
+
+def test_a_dotted_suite_name_is_refused_by_the_catalog(tmp_path):
+    """Dotted names load modules from the project root (the tests' broken suites); a challenge must
+    not be able to point its grading at an arbitrary module."""
+    from grader.catalog import CatalogError, load_challenge
+
+    folder = _copy_of(tmp_path, "box_iou", edit_toml=lambda t: t.replace('suite = "box_iou"', 'suite = "tests.x"'))
+    with pytest.raises(CatalogError, match="suite"):
+        load_challenge(folder)
+
+
+# --- declared mutants: a change that no longer fits the example is an error naming the mutant -------
+
+
+def _with_mutants(tmp_path: Path, declarations: str, files: dict[str, str] | None = None):
+    from grader.catalog import load_challenge
+
+    folder = _copy_of(tmp_path, "box_iou")
+    (folder / "mutants.toml").write_text(declarations)
+    for name, text in (files or {}).items():
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text(text)
+    return load_challenge(folder)
+
+
+ENTRY = '[[mutant]]\nname = "{name}"\nbreaks = "matches_reference"\nwhy = "w"\n{body}\n'
+
+
+@pytest.mark.parametrize("body, message", [
+    ('replace = [["no such line", "x"]]', "change 1: 'no such line' is found 0 times"),
+    ('replace = [["torch", "x"]]', "change 1: 'torch' is found"),
+    ('replace = [["inter = ", "x = "], ["inter = ", "y = "]]', "change 2: 'inter = ' is found 0 times"),
+])
+def test_a_mutant_change_that_does_not_apply_exactly_once_fails_validation_naming_it(tmp_path, body, message):
+    challenge = _with_mutants(tmp_path, ENTRY.format(name="drifted", body=body))
+    finding = check_mutant(ROOT, challenge, mutants.load(challenge)[0])
+    assert not finding.ok and "mutant 'drifted'" in finding.detail and message in finding.detail, finding.detail
+
+
+@pytest.mark.parametrize("declarations, message", [
+    (ENTRY.format(name="a", body='replace = [["x", "y"]]\nfile = "mutants/a.py"'), "exactly one of 'replace'"),
+    (ENTRY.format(name="a", body='replace = [["x", "y"]]') * 2, "name 'a' must be an identifier used once"),
+    (ENTRY.format(name="a", body='replace = [["x", "y"]]\nbreak = "typo"'), "unknown key(s) break"),
+    (ENTRY.format(name="a", body='file = "mutants/missing.py"'), "does not exist"),
+    (ENTRY.format(name="a", body="replace = []"), "non-empty list of [old, new]"),
+    ('[[mutant]]\nname = "a"\nwhy = "w"\nreplace = [["x", "y"]]\n', "'breaks' must be a non-empty string"),
+    ("[[mutant]\n", "is not valid TOML"),
+])
+def test_a_malformed_mutant_declaration_fails_the_parts_check_with_its_reason(tmp_path, declarations, message):
+    challenge = _with_mutants(tmp_path, declarations)
+    findings = [f for f in check_parts(ROOT, challenge) if not f.ok]
+    assert len(findings) == 1 and message in findings[0].detail, findings
+
+
+def test_a_mutant_file_no_declaration_names_fails_validation(tmp_path):
+    declared = "".join(ENTRY.format(name=f"m{i}", body='replace = [["- inter\\n", "\\n"]]') for i in range(4))
+    challenge = _with_mutants(tmp_path, declared, files={"mutants/forgotten.py": "x = 1\n"})
+    findings = [f for f in check_parts(ROOT, challenge) if not f.ok]
+    assert [f.check for f in findings] == ["every mutant file is declared"] and "forgotten.py" in findings[0].detail
