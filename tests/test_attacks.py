@@ -9,6 +9,12 @@ must still pass. Fixtures under ``grade_fork/`` plant a variant into a fork for 
 
 Many attacks compute the right answer only when their escape worked (a write outside the box, a
 helper process, a read of the reference), so an escape shows up as a "passed" verdict.
+
+A fixture is graded as assembled by ``solution_file``: ``@CHECKOUT@`` stands for this checkout's
+path (attacks aim at the real files, wherever the project is cloned), and a line
+``# cvg-include: <file>`` (``//`` for C++) is replaced by that file of ``tests/fixtures/attack_parts/``,
+so that the honest code many attacks wrap (an IoU loop, the "right answer only if a write got
+through" pay-off) is written once.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from grader.running import grade_challenge
 
 ROOT = Path(__file__).resolve().parents[1]
 ATTACKS = ROOT / "tests" / "fixtures" / "attacks"
+PARTS = ROOT / "tests" / "fixtures" / "attack_parts"
+INCLUDE = re.compile(r"^[ \t]*(?:#|//) cvg-include: (?P<name>[\w.]+)[ \t]*$", re.MULTILINE)
 CATALOG = {c.id: c for c in load_catalog(ROOT)}
 NOT_A_PASS = {"failed", "error", "crashed", "forbidden", "timeout", "not_started"}
 DAEMON_MARKER = Path("/tmp/cvg-attack-daemon-marker")
@@ -56,6 +64,19 @@ def _header(path: Path) -> dict:
             meta[key] = value
     meta.setdefault("challenge", "box_iou")
     return meta
+
+
+def solution_file(path: Path) -> Path:
+    """The fixture as the grader is given it: includes spliced in, ``@CHECKOUT@`` made this
+    checkout. Written beside nothing the attack could use: a fresh temporary folder, same name."""
+    text = INCLUDE.sub(lambda m: (PARTS / m["name"]).read_text().rstrip("\n"), path.read_text())
+    text = text.replace("@CHECKOUT@", str(ROOT))
+    if text == path.read_text():
+        return path
+    folder = Path(tempfile.mkdtemp(prefix="cvg-attack-"))
+    assembled = folder / path.name
+    assembled.write_text(text)
+    return assembled
 
 
 def _fixtures(family_filter) -> list:
@@ -160,7 +181,7 @@ def untouched():
 def grade(path: Path, meta: dict):
     challenge = CATALOG[meta["challenge"]]
     limit = float(meta["limit"]) if "limit" in meta else None
-    return grade_challenge(challenge, ROOT, path, profile="quick", seed=1, time_limit_s=limit)
+    return grade_challenge(challenge, ROOT, solution_file(path), profile="quick", seed=1, time_limit_s=limit)
 
 
 def describe(result) -> str:
@@ -224,7 +245,7 @@ def test_ci_results_cannot_be_rewritten(untouched):
     try:
         for name in ("write_results",):
             out = cli("check", "box_iou", "--ci", "--results-dir", str(results),
-                      "--solution", str(ATTACKS / "writes" / f"{name}.py"))
+                      "--solution", str(solution_file(ATTACKS / "writes" / f"{name}.py")))
             assert out.returncode == 1, out.stdout + out.stderr
             written = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
             data = json.loads(written["cv-grader.json"])
@@ -242,7 +263,7 @@ def test_ci_seed_and_token_stay_out_of_the_box(tmp_path):
     that knows it knows the timed inputs in advance); the box is forked from the judge, so the job
     dict in the judge's frames must not be there to read."""
     out = cli("check", "box_iou", "--ci", "--results-dir", str(tmp_path),
-              "--solution", str(ATTACKS / "judge_channel" / "reads_seed_from_memory.py"))
+              "--solution", str(solution_file(ATTACKS / "judge_channel" / "reads_seed_from_memory.py")))
     assert out.returncode == 1, out.stdout + out.stderr
     data = json.loads((tmp_path / "cv-grader.json").read_text())
     output = data["challenges"][0]["output"]
