@@ -15,7 +15,6 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
-from rich.markup import escape
 
 from grader import session, state
 from grader.availability import skip_reason
@@ -323,11 +322,8 @@ def interview(
     poll: bool = typer.Option(False, "--poll", help="Poll for changes instead of file-system events."),
 ) -> None:
     """Interview mode: one exercise against the clock, hints hidden, checked on every save, then a debrief."""
-    import threading
-
     from grader import interview as interviews
     from grader import progress
-    from grader.watching import watch_and_check
 
     root, catalog = _catalog()
     if reveal:
@@ -358,61 +354,14 @@ def interview(
             raise _fail_usage("no unsolved exercise that runs here" + (f" in {area}" if area else ""))
     if skip_reason(challenge.track):
         raise _fail_usage(f"{challenge.id} cannot run here: {skip_reason(challenge.track)}")
-    session_ = interviews.Interview(challenge=challenge.id, minutes=minutes)
     statement = challenge.statement_path.read_text().split("## What interviewers probe", 1)[0]
     console.print(Markdown(statement))
     console.rule(f"Interview: {challenge.id} · {interviews.clock(minutes * 60)} on the clock · hints hidden")
     console.print(f"Edit {challenge.ensure_solution()}; every save is checked. It ends when a check passes or time is up.")
-    interviews.begin(root, session_)
-    stopped = threading.Event()
-
-    def tick() -> None:
-        # A visible clock: every minute, and every 10 seconds in the last minute.
-        while not stopped.wait(10 if session_.left_s() <= 60 else 60):
-            if session_.left_s() > 0:
-                console.print(f"[dim]⏱ {interviews.clock(session_.left_s())} left[/dim]")
-
-    def recheck(changed: list[Challenge]) -> bool:
-        console.rule(f"{time.strftime('%H:%M:%S')} · ⏱ {interviews.clock(session_.left_s())} left")
-        run = run_checks(root, changed, solution=None, profile="quick", seed=None)
-        result = run.challenges[0]
-        if result.status != "not_started":
-            session_.record(result)
-        return run.passed
-
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
-    try:
-        watch_and_check([challenge], recheck, poll=poll, console=console, advance=lambda current: [],
-                        stop=lambda: session_.left_s() <= 0)
-    finally:
-        stopped.set()
-        interviews.finish(root, session_)
-    _debrief(session_, challenge, catalog)
-
-
-def _debrief(session_, challenge: Challenge, catalog: list[Challenge]) -> None:
-    from grader import interview as interviews
-
-    console.rule(f"Debrief: {challenge.id}")
-    if session_.passed_after_s is not None:
-        console.print(f"[green]Passed[/green] after {interviews.clock(session_.passed_after_s)} "
-                      f"of {interviews.clock(session_.minutes * 60)}, in {session_.checks} check(s).")
-    else:
-        console.print(f"[red]Not passed[/red] in {interviews.clock(session_.minutes * 60)}; {session_.checks} check(s).")
-    failed = ", ".join(session_.failed_properties) or "none"
-    console.print(f"Properties that failed on the way: {failed}")
-    questions = interviews.follow_up_questions(challenge)
-    if questions:
-        console.print("[bold]Follow-up questions[/bold] (what the interviewer asks next):")
-        for question in questions:
-            console.print(f"  {escape(question)}")
-    kernels = interviews.kernel_follow_up(challenge, catalog)
-    if kernels:
-        names = ", ".join(f"{c.id} ({c.track})" for c in kernels)
-        console.print(f"[bold]Kernel follow-up:[/bold] the same op as a kernel: {names}. "
-                      f"`grader interview {kernels[0].id}` when you are ready.")
-    console.print(f"[dim]grader interview --reveal   the reference solution of {challenge.id}[/dim]")
+    session_ = interviews.conduct(
+        root, challenge, minutes, console=console, poll=poll,
+        check=lambda changed: run_checks(root, changed, solution=None, profile="quick", seed=None))
+    interviews.debrief(session_, challenge, catalog, console)
 
 
 @app.command()

@@ -107,3 +107,64 @@ def pick(catalog: list[Challenge], standings: list, area: str | None) -> Challen
 def clock(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def conduct(root: Path, challenge: Challenge, minutes: float, *, check, console, poll: bool = False) -> Interview:
+    """One interview: the solution is checked on every save (``check([challenge])`` returns the
+    run) until a check passes or the clock runs out, with the time left shown as it goes."""
+    import threading
+
+    from grader.watching import watch_and_check
+
+    interview = Interview(challenge=challenge.id, minutes=minutes)
+    begin(root, interview)
+    stopped = threading.Event()
+
+    def tick() -> None:
+        # A visible clock: every minute, and every 10 seconds in the last minute.
+        while not stopped.wait(10 if interview.left_s() <= 60 else 60):
+            if interview.left_s() > 0:
+                console.print(f"[dim]⏱ {clock(interview.left_s())} left[/dim]")
+
+    def recheck(changed: list[Challenge]) -> bool:
+        console.rule(f"{time.strftime('%H:%M:%S')} · ⏱ {clock(interview.left_s())} left")
+        run = check(changed)
+        result = run.challenges[0]
+        if result.status != "not_started":
+            interview.record(result)
+        return run.passed
+
+    threading.Thread(target=tick, daemon=True).start()
+    try:
+        watch_and_check([challenge], recheck, poll=poll, console=console, advance=lambda current: [],
+                        stop=lambda: interview.left_s() <= 0)
+    finally:
+        stopped.set()
+        finish(root, interview)
+    return interview
+
+
+def debrief(interview: Interview, challenge: Challenge, catalog: list[Challenge], console) -> None:
+    """What the candidate reads when the clock stops: the outcome, what failed on the way, and
+    what an interviewer would ask next."""
+    from rich.markup import escape
+
+    console.rule(f"Debrief: {challenge.id}")
+    if interview.passed_after_s is not None:
+        console.print(f"[green]Passed[/green] after {clock(interview.passed_after_s)} "
+                      f"of {clock(interview.minutes * 60)}, in {interview.checks} check(s).")
+    else:
+        console.print(f"[red]Not passed[/red] in {clock(interview.minutes * 60)}; {interview.checks} check(s).")
+    failed = ", ".join(interview.failed_properties) or "none"
+    console.print(f"Properties that failed on the way: {failed}")
+    questions = follow_up_questions(challenge)
+    if questions:
+        console.print("[bold]Follow-up questions[/bold] (what the interviewer asks next):")
+        for question in questions:
+            console.print(f"  {escape(question)}")
+    kernels = kernel_follow_up(challenge, catalog)
+    if kernels:
+        names = ", ".join(f"{c.id} ({c.track})" for c in kernels)
+        console.print(f"[bold]Kernel follow-up:[/bold] the same op as a kernel: {names}. "
+                      f"`grader interview {kernels[0].id}` when you are ready.")
+    console.print(f"[dim]grader interview --reveal   the reference solution of {challenge.id}[/dim]")
