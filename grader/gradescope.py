@@ -113,6 +113,8 @@ def build_wheel(root: Path, folder: Path) -> Path:
 def check_wheel(wheel: Path) -> None:
     if not re.fullmatch(rf"{PROJECT}-{re.escape(__version__)}-[^/]+\.whl", wheel.name):
         raise BundleError(f"--wheel {wheel}: expected a wheel of this very version, named {PROJECT}-{__version__}-*.whl")
+    if not wheel.is_file():
+        raise BundleError(f"--wheel {wheel}: no such file; expected a wheel built from this checkout (pip wheel . --no-deps)")
     if not zipfile.is_zipfile(wheel):
         raise BundleError(f"--wheel {wheel}: not a wheel (a wheel is a zip file)")
 
@@ -264,6 +266,18 @@ def _add_compiled_kernels(target: Path) -> None:
             shutil.copy2(compiled, target / "reference" / compiled.name)
 
 
+def submitted_checkout(submission: Path) -> Path:
+    """Where the submission's ``challenges/`` is: the submission itself (a GitHub upload, or a zip of
+    the repository's files), or its only folder (a zip of the repository's folder). Links are never
+    followed to find it."""
+    if os.path.lexists(submission / "challenges") or not submission.is_dir():
+        return submission
+    folders = [p for p in submission.iterdir() if p.is_dir() and not p.is_symlink()]
+    if len(folders) == 1 and (folders[0] / "challenges").is_dir() and not (folders[0] / "challenges").is_symlink():
+        return folders[0]
+    return submission
+
+
 def run(autograder: Path, echo=print) -> int:
     """Grade ``autograder/submission`` with the bundle in ``autograder/source``; always writes
     ``autograder/results/results.json``. The exit status is 0 when results were written (failing
@@ -276,7 +290,7 @@ def run(autograder: Path, echo=print) -> int:
     except (OSError, ValueError) as exc:
         _fallback(results, {}, f"{source / CONFIG} is missing or unreadable ({exc})", started)
         return 1
-    submission = autograder / "submission"
+    submission = submitted_checkout(autograder / "submission")
     with tempfile.TemporaryDirectory(prefix="cvg-gradescope-") as tmp:
         target = Path(tmp) / "tree"
         shutil.copytree(source / TREE, target, symlinks=True)

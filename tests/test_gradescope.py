@@ -205,6 +205,8 @@ def test_bad_input_is_a_usage_error_naming_what_was_expected(tmp_path, wheel):
         ((str(tmp_path / "b.zip"), CHALLENGE, "--profile", "quick"), "expected one of ci, thorough"),
         ((str(tmp_path / "b.zip"), CHALLENGE, "--wheel", str(tmp_path / "other-1.0-py3-none-any.whl")),
          f"cv_grader-{__version__}-*.whl"),
+        ((str(tmp_path / "b.zip"), CHALLENGE, "--wheel", str(tmp_path / f"cv_grader-{__version__}-py3-none-any.whl")),
+         "no such file"),
     ]
     for args, expected in cases:
         done = cli("gradescope-bundle", *args, "--wheel", str(wheel)) if "--wheel" not in args else \
@@ -265,3 +267,15 @@ def test_a_run_that_cannot_grade_still_writes_results(tmp_path):
     data = json.loads((root / "results" / "results.json").read_text())
     check_results_json(data)
     assert data["score"] == 0 and "could not grade" in data["output"] and data["extra_data"]["official"] is False
+
+
+def test_a_zipped_repository_folder_is_found_one_level_down(tmp_path):
+    submission = tmp_path / "submission"
+    (submission / "cv-grader-main" / "challenges" / CHALLENGE).mkdir(parents=True)
+    assert gradescope.submitted_checkout(submission) == submission / "cv-grader-main"
+    (submission / "notes").mkdir()  # two folders: nothing to guess, the submission is taken as it is
+    assert gradescope.submitted_checkout(submission) == submission
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "repo").symlink_to(submission / "cv-grader-main")
+    assert gradescope.submitted_checkout(linked) == linked
