@@ -19,6 +19,7 @@ from rich.markdown import Markdown
 from grader import session, state
 from grader.availability import skip_reason
 from grader.catalog import AREAS, TRACKS, CatalogError, Challenge, find_root, load_catalog, select
+from grader.exports import CI_FILES
 from grader.profiles import PROFILES
 from grader.reporting import catalog_table, print_challenge, print_summary
 from grader.results import ChallengeResult, RunResult
@@ -123,7 +124,8 @@ def list_challenges() -> None:
     console.print(catalog_table(rows, f"{passing} of {len(rows)} passing", console.width))
 
 
-CI_FILES = {"json": "cv-grader.json", "junit": "junit.xml", "gradescope": "results.json", "badge": "badge.json", "summary": "summary.md"}
+# What --ci (official grading) may search with: quick finds too little to grade on.
+OFFICIAL_PROFILES = ("ci", "thorough")
 
 
 @app.command()
@@ -139,12 +141,15 @@ def check(
     seed: Optional[int] = typer.Option(None, "--seed", help="Hypothesis seed; a failing run prints the one to replay."),
     only: List[str] = typer.Option(None, "--only", help="Run only this property (repeatable)."),
     track: List[str] = typer.Option(None, "--track", help="Only challenges of this track (repeatable)."),
-    ci: bool = typer.Option(False, "--ci", help="Official grading: profile ci, a fresh OS seed, every results file in --results-dir."),
+    ci: bool = typer.Option(False, "--ci", help="Official grading: profile ci (or --profile thorough), a fresh OS seed, "
+                            "every results file in --results-dir."),
     results_dir: Path = typer.Option(Path("results"), "--results-dir", help="Where --ci writes its results files."),
     notes: List[str] = typer.Option(None, "--note", hidden=True, help="A line for the summary (used by grade-fork)."),
     graded_upstream: Optional[str] = typer.Option(None, "--graded-upstream", hidden=True, help="grade-fork: the upstream graded with."),
     graded_ref: Optional[str] = typer.Option(None, "--graded-ref", hidden=True, help="grade-fork: the ref asked for."),
     graded_commit: Optional[str] = typer.Option(None, "--graded-commit", hidden=True, help="grade-fork: the commit the ref resolved to."),
+    gradescope_hide_replay: bool = typer.Option(False, "--gradescope-hide-replay", hidden=True,
+                                                help="gradescope-bundle: replays and seed only after grades are published."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
@@ -152,9 +157,9 @@ def check(
     from grader import exports
 
     if ci:
-        if profile not in (None, "ci"):
-            raise _fail_usage("--ci grades with the ci profile; drop --profile")
-        profile = "ci"
+        if profile not in OFFICIAL_PROFILES + (None,):
+            raise _fail_usage(f"--ci grades with the ci profile (or thorough, a longer search), not {profile!r}")
+        profile = profile or "ci"
         if seed is None:
             # Drawn here and handed to the worker in its job, never through a file or the environment.
             seed = secrets.randbelow(2**31)
@@ -195,22 +200,24 @@ def check(
             raise _fail_usage(unknown)
     if seed is None and not PROFILES[profile]["derandomize"]:
         seed = random.SystemRandom().randrange(2**31)
+    started = time.monotonic()
     run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs,
                      official=True)
+    elapsed = time.monotonic() - started
     if graded_commit:
         run.upstream = {"repository": graded_upstream or "", "ref": graded_ref or "", "commit": graded_commit}
     run.notes += list(notes or ())
     writes_results = any((json_path, junit_path, gradescope_path, badge_path, summary_path))
     if writes_results:
         shown = ", ".join(f"{name} {version or 'not installed'}" for name, version in run.versions.items())
-        run.notes.append(f"seed {run.seed} replays with {shown}" if run.seed is not None else f"graded with {shown}")
+        run.notes.append(exports.SEED_NOTE.format(seed=run.seed) + shown if run.seed is not None else f"graded with {shown}")
     print_summary(console, run)
     if json_path:
         run.write_json(json_path)
     if junit_path:
         run.write_junit(junit_path)
     if gradescope_path:
-        exports.write_gradescope(run, gradescope_path)
+        exports.write_gradescope(run, gradescope_path, hide_replay=gradescope_hide_replay, execution_time=elapsed)
     if badge_path:
         exports.write_badge(run, badge_path)
     if summary_path:
@@ -493,6 +500,45 @@ def classroom_workflow(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     console.print(f"wrote {out}")
+
+
+@app.command("gradescope-bundle")
+def gradescope_bundle(
+    out: Path = typer.Argument(..., help="The zip to write (upload it as the assignment's autograder)."),
+    ids: List[str] = typer.Argument(None, help="Challenges of the assignment (default: every one that needs no GPU)."),
+    profile: str = typer.Option("ci", "--profile", help="ci, or thorough (a longer search per submission)."),
+    hide_replay: bool = typer.Option(False, "--hide-replay", help="Students see the seed and the replay commands "
+                                     "only once grades are published."),
+    wheel: Optional[Path] = typer.Option(None, "--wheel", help="A cv-grader wheel of this version already built "
+                                         "(default: build one, about a minute)."),
+) -> None:
+    """For instructors: the Gradescope autograder zip (setup.sh, run_autograder, this exact grader
+    as a wheel, the challenges), grading each submission's challenges/*/solution.* officially."""
+    from grader import gradescope
+
+    root, catalog = _catalog()
+    _select(catalog, ids)  # an unknown id is a usage error before anything is built
+    try:
+        bundle = gradescope.build(root, out, ids, profile=profile, hide_replay=hide_replay, wheel=wheel,
+                                  echo=console.print)
+    except gradescope.BundleError as exc:
+        raise _fail_usage(str(exc)) from None
+    for warning in bundle.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    console.print(f"wrote {bundle.path}: {len(bundle.ids)} challenge(s) ({', '.join(bundle.ids)}), profile "
+                  f"{bundle.profile}, replays {'hidden until published' if bundle.hide_replay else 'shown'}; "
+                  f"cv-grader wheel {bundle.wheel}, torch {bundle.torch} (CPU), {bundle.files} files")
+
+
+@app.command("gradescope-run", hidden=True)
+def gradescope_run(
+    autograder_root: Optional[Path] = typer.Option(None, "--autograder-root",
+                                                   help="Gradescope's /autograder (default: $CVG_AUTOGRADER_ROOT or /autograder)."),
+) -> None:
+    """What a bundle's run_autograder runs: grade /autograder/submission, write /autograder/results/results.json."""
+    from grader import gradescope
+
+    raise typer.Exit(gradescope.run(autograder_root or gradescope.autograder_root(), echo=console.print))
 
 
 @app.command("roster-report")

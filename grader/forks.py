@@ -137,10 +137,25 @@ def edited_files(fork: Path, upstream: Path) -> list[str]:
     return [p for p in found.changed + found.missing + found.extra if not any(p.startswith(f"{link}/") for link in links)]
 
 
-def _names(paths: list[str]) -> str:
+def names(paths: list[str]) -> str:
+    """Paths for a note, at most ``MAX_NAMED`` of them; names a fork chose are shown quoted when odd."""
     # The fork chooses these names: one with a newline or a control character is shown quoted.
     shown = ", ".join(p if p.isprintable() else ascii(p) for p in paths[:MAX_NAMED])
     return shown + (f" and {len(paths) - MAX_NAMED} more" if len(paths) > MAX_NAMED else "")
+
+
+def check_in(target: Path, results_dir: Path, *, ids: list[str], tracks: list[str], notes: list[str],
+             options: list[str] = (), cwd: Path | None = None) -> int:
+    """``grader check --ci`` on the tree at ``target`` (its catalog, mutants and manifest), in a process
+    of its own whose ``CV_GRADER_ROOT`` is ``target``; the exit status. ``options`` go to ``check``
+    as they are (``--graded-commit=...``, ``--profile=thorough``); ``cwd`` defaults to ``target``."""
+    command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir), *options]
+    for track in tracks:
+        command += ["--track", track]
+    command += [f"--note={note}" for note in notes]
+    env = {k: v for k, v in os.environ.items() if k != ROOT_ENV}
+    env[ROOT_ENV] = str(target)
+    return subprocess.run(command, cwd=cwd or target, env=env).returncode
 
 
 def grade(upstream: str, ref: str, fork: Path, results_dir: Path, *, ids: list[str], tracks: list[str], echo=print) -> int:
@@ -157,15 +172,9 @@ def grade(upstream: str, ref: str, fork: Path, results_dir: Path, *, ids: list[s
         edited = edited_files(fork, target)
         notes = [f"graded with upstream {upstream} at {ref}, commit {commit}"]
         if edited:
-            notes.append(f"graded with the upstream versions: the fork's edits to {_names(edited)} were ignored")
+            notes.append(f"graded with the upstream versions: the fork's edits to {names(edited)} were ignored")
         if ignored:
-            notes.append(f"not graded: {_names(ignored)}")
+            notes.append(f"not graded: {names(ignored)}")
         echo(f"grading {len(copied)} solution file(s) from {fork} with {upstream} at {ref} (commit {commit})")
-        command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir),
-                   f"--graded-upstream={upstream}", f"--graded-ref={ref}", f"--graded-commit={commit}"]
-        for track in tracks:
-            command += ["--track", track]
-        command += [f"--note={note}" for note in notes]
-        env = {k: v for k, v in os.environ.items() if k != ROOT_ENV}
-        env[ROOT_ENV] = str(target)
-        return subprocess.run(command, cwd=target, env=env).returncode
+        return check_in(target, results_dir, ids=ids, tracks=tracks, notes=notes,
+                        options=[f"--graded-upstream={upstream}", f"--graded-ref={ref}", f"--graded-commit={commit}"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.exports import write_gradescope
-from grader import results
+from grader import __version__, results
 from grader.results import ChallengeResult, Measurement, RunResult
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -48,13 +48,16 @@ def _written(tmp_path: Path) -> dict[str, str]:
     run = _run()
     run.write_json(tmp_path / "results.json")
     run.write_junit(tmp_path / "junit.xml")
-    write_gradescope(run, tmp_path / "gradescope.json")
+    write_gradescope(run, tmp_path / "gradescope.json", execution_time=41.6)
     data = json.loads((tmp_path / "results.json").read_text())
     data["grader_version"] = "<version>"
     data["hardware"] = "<this machine>"
     data["graded_at"] = "<when>"
+    gradescope = json.loads((tmp_path / "gradescope.json").read_text())
+    gradescope["extra_data"].update(grader_version="<version>", graded_at="<when>")
+    gradescope["output"] = gradescope["output"].replace(f"cv-grader {__version__}", "cv-grader <version>")
     return {"results.json": json.dumps(data, indent=2) + "\n", "junit.xml": (tmp_path / "junit.xml").read_text(),
-            "gradescope.json": (tmp_path / "gradescope.json").read_text()}
+            "gradescope.json": json.dumps(gradescope, indent=2) + "\n"}
 
 
 @pytest.mark.parametrize("name", ["results.json", "junit.xml", "gradescope.json"])
@@ -76,6 +79,8 @@ def test_every_format_carries_the_measurements_and_the_replay(tmp_path):
     assert f"replay: {REPLAY}" in written["junit.xml"]
     gradescope = json.loads(written["gradescope.json"])
     assert "speed: 3.25× the reference's time (at most 20×, passed)" in gradescope["tests"][0]["output"]
-    assert f"replay: {REPLAY}" in gradescope["tests"][1]["output"]
-    assert "(at most 0.5×, failed)" in gradescope["tests"][2]["output"]
-    assert "not your code" in gradescope["tests"][3]["output"]
+    nms, clip = (next(t for t in gradescope["tests"] if t["name"].startswith(name)) for name in ("nms —", "clip_loss_chunked —"))
+    assert f"replay: {REPLAY}" in nms["output"]
+    assert "(at most 0.5×, failed)" in clip["output"]
+    assert gradescope["extra_data"]["seed"] == 7 and gradescope["execution_time"] == 42
+    assert "not your code" in gradescope["tests"][-1]["output"]

@@ -103,7 +103,7 @@ def test_a_linked_challenges_folder_is_refused(tmp_path):
 
 
 def test_names_the_fork_chose_cannot_add_lines_to_the_summary():
-    assert forks._names(["challenges/a\n> official: true (a symbolic link)"]) == "'challenges/a\\n> official: true (a symbolic link)'"
+    assert forks.names(["challenges/a\n> official: true (a symbolic link)"]) == "'challenges/a\\n> official: true (a symbolic link)'"
 
 
 # --- the manifest --------------------------------------------------------------------------------
