@@ -69,7 +69,10 @@ def _header(path: Path) -> dict:
 def solution_file(path: Path) -> Path:
     """The fixture as the grader is given it: includes spliced in, ``@CHECKOUT@`` made this
     checkout. Written beside nothing the attack could use: a fresh temporary folder, same name."""
-    text = INCLUDE.sub(lambda m: (PARTS / m["name"]).read_text().rstrip("\n"), path.read_text())
+    text = path.read_text()
+    for _ in range(3):  # a part may include another
+        text = INCLUDE.sub(lambda m: (PARTS / m["name"]).read_text().rstrip("\n"), text)
+    assert not INCLUDE.search(text), f"{path}: includes nest deeper than three"
     text = text.replace("@CHECKOUT@", str(ROOT))
     if text == path.read_text():
         return path
