@@ -29,6 +29,8 @@ SOLUTION_NAMES = sorted({f"solution{suffix}" for suffix in SOLUTION_SUFFIX.value
 MAX_NAMED = 10
 # A solution is a page or two of code; anything larger is refused, not graded.
 MAX_SOLUTION_BYTES = 1_000_000
+# The installed grader's CLI, whatever the working directory holds.
+RUN_GRADER = "import sys; del sys.path[0]; sys.argv[0] = 'grader'; from grader.cli import main; main()"
 
 
 class ForkError(Exception):
@@ -161,7 +163,10 @@ def grade(upstream: str, ref: str, fork: Path, results_dir: Path, *, ids: list[s
         if ignored:
             notes.append(f"not graded: {_names(ignored)}")
         echo(f"grading {len(copied)} solution file(s) from {fork} with {upstream} at {ref} (commit {commit})")
-        command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir),
+        # Not `-m grader`: that puts the working directory, the clone, first on sys.path, and the
+        # clone's grader/ and reference/ (which has no compiled kernels) would shadow the
+        # installed packages. `-c` puts '' there, which the command takes off before importing.
+        command = [sys.executable, "-c", RUN_GRADER, "check", *ids, "--ci", "--results-dir", str(results_dir),
                    f"--graded-upstream={upstream}", f"--graded-ref={ref}", f"--graded-commit={commit}"]
         for track in tracks:
             command += ["--track", track]
