@@ -29,6 +29,8 @@ SOLUTION_NAMES = sorted({f"solution{suffix}" for suffix in SOLUTION_SUFFIX.value
 MAX_NAMED = 10
 # A solution is a page or two of code; anything larger is refused, not graded.
 MAX_SOLUTION_BYTES = 1_000_000
+# The installed grader's CLI, whatever the working directory holds.
+RUN_GRADER = "import sys; del sys.path[0]; sys.argv[0] = 'grader'; from grader.cli import main; main()"
 
 
 class ForkError(Exception):
@@ -149,7 +151,10 @@ def check_in(target: Path, results_dir: Path, *, ids: list[str], tracks: list[st
     """``grader check --ci`` on the tree at ``target`` (its catalog, mutants and manifest), in a process
     of its own whose ``CV_GRADER_ROOT`` is ``target``; the exit status. ``options`` go to ``check``
     as they are (``--graded-commit=...``, ``--profile=thorough``); ``cwd`` defaults to ``target``."""
-    command = [sys.executable, "-m", "grader", "check", *ids, "--ci", "--results-dir", str(results_dir), *options]
+    # Not `-m grader`: that puts the working directory, the clone, first on sys.path, and the
+    # clone's grader/ and reference/ (which has no compiled kernels) would shadow the installed
+    # packages. `-c` puts '' there, which the command takes off before importing.
+    command = [sys.executable, "-c", RUN_GRADER, "check", *ids, "--ci", "--results-dir", str(results_dir), *options]
     for track in tracks:
         command += ["--track", track]
     command += [f"--note={note}" for note in notes]
