@@ -23,7 +23,6 @@ the sandbox, the manifest verified before and after. ``CVG_AUTOGRADER_ROOT`` mov
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -250,22 +249,6 @@ def _fallback(results: Path, config: dict, why: str, started: float) -> None:
     (results / "results.json").write_text(json.dumps(data, indent=2) + "\n")
 
 
-def _add_compiled_kernels(target: Path) -> None:
-    """Put the installed ``reference._C`` beside the tree's ``reference`` package. The suites are
-    loaded with the tree on ``sys.path``, so its (identical, manifest-checked) ``reference`` can be
-    the one imported, and the tree has no compiled file: the C++ tracks' speed is measured against
-    ``reference._C``. Compiled files are not in the manifest, so the grade stays official."""
-    spec = importlib.util.find_spec("reference")
-    if spec is None or not spec.origin:
-        return
-    installed = Path(spec.origin).resolve().parent
-    if installed == (target / "reference").resolve():
-        return
-    for compiled in installed.glob("_C.*"):
-        if compiled.suffix in (".so", ".pyd"):
-            shutil.copy2(compiled, target / "reference" / compiled.name)
-
-
 def submitted_checkout(submission: Path) -> Path:
     """Where the submission's ``challenges/`` is: the submission itself (a GitHub upload, or a zip of
     the repository's files), or its only folder (a zip of the repository's folder). Links are never
@@ -294,7 +277,6 @@ def run(autograder: Path, echo=print) -> int:
     with tempfile.TemporaryDirectory(prefix="cvg-gradescope-") as tmp:
         target = Path(tmp) / "tree"
         shutil.copytree(source / TREE, target, symlinks=True)
-        _add_compiled_kernels(target)
         copied, ignored = forks.copy_solutions(submission, target)
         notes = [f"graded with the cv-grader {config['grader_version']} Gradescope bundle"]
         if not copied:
