@@ -14,9 +14,11 @@ PROFILES = {
 TIME_SCALE = {"quick": 1.0, "ci": 2.0, "thorough": 10.0}
 
 
-def hypothesis_settings(profile: str, seeded: bool, health_checks: bool = False):
+def hypothesis_settings(profile: str, seeded: bool, health_checks: bool = False, shrink: bool = True):
     """``health_checks``: on when the project validates its own suites, so that a slow or
-    over-filtered strategy is reported to its author; off for candidates, who cannot fix one."""
+    over-filtered strategy is reported to its author; off for candidates, who cannot fix one.
+    ``shrink``: off when only the verdict matters (a known-wrong solution must fail; the smallest
+    input that shows it is for a candidate to read)."""
     from hypothesis import HealthCheck, Phase, settings
 
     options = dict(PROFILES[profile])
@@ -29,5 +31,5 @@ def hypothesis_settings(profile: str, seeded: bool, health_checks: bool = False)
         print_blob=False,
         report_multiple_bugs=False,
         suppress_health_check=[] if health_checks else list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, *([Phase.shrink] if shrink else [])],
     )

@@ -80,6 +80,7 @@ def grade_challenge(
     trusted: bool = False,
     time_limit_s: float | None = None,
     bench_sizes: list[int] | None = None,
+    shrink: bool = True,
 ) -> ChallengeResult:
     if challenge.track in ("cpp", "cuda"):
         prepared = _build(challenge, root, solution)
@@ -105,6 +106,7 @@ def grade_challenge(
         "profile": profile,
         "only": only or [],
         "trusted": trusted,
+        "shrink": shrink,
         "memory_limit_mb": challenge.memory_limit_mb,
         "cpu_limit_s": int(limit * (os.cpu_count() or 1) * 2) + 30,
         "time_limit_s": limit,

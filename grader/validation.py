@@ -136,7 +136,8 @@ def check_mutant(root: Path, challenge: Challenge, mutant: Mutant) -> Finding:
         # A known-wrong kernel can only be told apart by running it; compiling it proves nothing.
         return Finding(challenge.id, label, True, "not run", skipped="no GPU: known-wrong kernel not run")
     only = None if prop == INPUTS_UNCHANGED else [prop]
-    result = grade_one(root, challenge, path, profile="ci", seed=None, only=only)
+    # Unshrunk: the verdict is what is checked here, and shrinking is most of a failing run's time.
+    result = grade_one(root, challenge, path, profile="ci", seed=None, only=only, shrink=False)
     compiled = _compiled_only(challenge, result, label)
     if compiled:
         return compiled

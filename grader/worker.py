@@ -38,7 +38,7 @@ FINAL = ("internal", "error", "crashed", "forbidden")  # statuses after which no
 
 
 def run_property(prop, solution: Solution, profile: str, seed: int | None, *, validating: bool = False,
-                 shrink_budget_s: float | None = None) -> dict:
+                 shrink_budget_s: float | None = None, shrink: bool = True) -> dict:
     """One property's verdict. ``shrink_budget_s`` caps the time hypothesis spends shrinking a
     counterexample: past it, the smallest failing input found so far is reported, so that a wrong
     answer whose inputs are slow to shrink ends as "failed" with its input, not as a timeout."""
@@ -50,7 +50,8 @@ def run_property(prop, solution: Solution, profile: str, seed: int | None, *, va
     if shrink_budget_s is not None:
         engine.MAX_SHRINKING_SECONDS = shrink_budget_s
     if hasattr(test, "hypothesis"):
-        test = settings(hypothesis_settings(profile, seeded=seed is not None, health_checks=validating))(test)
+        test = settings(hypothesis_settings(profile, seeded=seed is not None, health_checks=validating,
+                                            shrink=shrink))(test)
         if seed is not None:
             test = fix_seed(seed)(test)
     started = _clock()
@@ -268,7 +269,7 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
         # one cannot run: half of what is left once a fifth of the limit is set aside.
         budget = max(1.0, min(limit / 4, (deadline - _clock() - limit / 5) / 2))
         result = run_property(prop, solution, job["profile"], job.get("seed"), validating=bool(job.get("trusted")),
-                              shrink_budget_s=budget)
+                              shrink_budget_s=budget, shrink=job.get("shrink", True))
         send({"type": "test", **result})
         statuses.append(result["status"])
         if result.pop("stop") or result["status"] in FINAL:
