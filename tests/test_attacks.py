@@ -184,7 +184,9 @@ def untouched():
 def grade(path: Path, meta: dict):
     challenge = CATALOG[meta["challenge"]]
     limit = float(meta["limit"]) if "limit" in meta else None
-    return grade_challenge(challenge, ROOT, solution_file(path), profile="quick", seed=1, time_limit_s=limit)
+    # Unshrunk: what is checked is the verdict, and shrinking would be most of a failing attack's time.
+    return grade_challenge(challenge, ROOT, solution_file(path), profile="quick", seed=1, time_limit_s=limit,
+                           shrink=False)
 
 
 def describe(result) -> str:
