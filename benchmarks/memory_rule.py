@@ -3,8 +3,8 @@
     python benchmarks/memory_rule.py [--runs 3] [ID ...]
 
 Grades, ``--runs`` times each, the example solution, the correct solutions in
-tests/solutions/<id>/ (which must pass) and the known-wrong ones in challenges/<id>/mutants/ that
-declare ``Breaks: memory`` (which must fail), running only the memory test, exactly as the grader
+tests/solutions/<id>/ (which must pass) and the known-wrong ones in challenges/<id>/mutants.toml
+with ``breaks = "memory"`` (which must fail), running only the memory test, exactly as the grader
 measures it. Prints, per solution, how many runs passed, the extra peak as a ratio of the naive
 reference's, and how much the peak grew between the growth rule's two sizes against its limit.
 """
