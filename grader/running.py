@@ -151,7 +151,7 @@ def grade_challenge(
                 break
             continue
         try:
-            message = json.loads(receive.recv_bytes(MAX_MESSAGE_BYTES))
+            message = printable(json.loads(receive.recv_bytes(MAX_MESSAGE_BYTES)))
         except (EOFError, OSError, ValueError):
             break
         if not isinstance(message, dict) or message.get("token") != token:
@@ -228,6 +228,19 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "unknown signal"
+
+
+def printable(value):
+    """``value`` with every lone surrogate written out as ``\\udXXX``. JSON can carry one (a
+    candidate's exception text, "\\ud800"), and no terminal, results file or XML writer can encode
+    it: left in, it would crash the report after grading and lose every verdict of the run."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    return value
 
 
 def _read_tail(path: str) -> str:

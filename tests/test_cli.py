@@ -87,6 +87,22 @@ def test_json_and_junit(checkout, tmp_path):
     assert suite.get("name") == "box_iou" and int(suite.get("failures")) >= 1
 
 
+def test_a_lone_surrogate_in_a_candidates_message_is_reported_not_a_grader_crash(checkout, tmp_path):
+    """JSON carries "\\ud800" into the judge; no terminal or results file can encode it. It once
+    crashed the report after grading, which lost every verdict of the run (a correct challenge's
+    points included) and read as the grader's fault."""
+    solution = tmp_path / "surrogate.py"
+    solution.write_text('def box_iou(boxes1, boxes2):\n    raise ValueError("lone \\ud800 surrogate")\n')
+    results = tmp_path / "results"
+    out = grader("check", "box_iou", "--solution", str(solution), "--ci", "--results-dir", str(results), cwd=checkout)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr and "lone \\ud800 surrogate" in out.stdout
+    (challenge,) = json.loads((results / "cv-grader.json").read_text())["challenges"]
+    assert challenge["status"] == "failed" and any("lone \\ud800 surrogate" in t["message"] for t in challenge["tests"])
+    assert json.loads((results / "results.json").read_text())["score"] == 0
+    ElementTree.parse(results / "junit.xml")
+
+
 def test_usage_errors_exit_2(checkout, tmp_path):
     assert grader("check", "no_such_challenge", cwd=checkout).returncode == 2
     assert grader("check", "box_iou", "--solution", str(tmp_path / "missing.py"), cwd=checkout).returncode == 2
