@@ -491,12 +491,32 @@ def _within(path: str, tree: str) -> bool:
 PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
 
 
+def installed_checkouts() -> list[str]:
+    """Checkouts of the project other than the graded one that the box could find: the one the
+    running grader and reference are imported from (an editable install), and any on
+    ``sys.path``. ``grade-fork`` and the Gradescope run grade a separate tree, so hiding the
+    graded root alone would leave these readable."""
+    import importlib.util
+
+    found = set()
+    for name in ("grader", "reference"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            found.add(os.path.dirname(os.path.dirname(os.path.realpath(spec.origin))))
+    for entry in sys.path:
+        if entry and os.path.isdir(os.path.join(entry, "reference", "ops")):
+            found.add(os.path.realpath(entry))
+    return sorted(p for p in found if os.path.basename(p) not in ("site-packages", "dist-packages"))
+
+
 def project_paths(root: str) -> list[str]:
-    """What of the project confined code must not read: the checkout, and the project's items in
-    every site-packages folder (pass the result to ``python_read_paths(exclude=...)``)."""
+    """What of the project confined code must not read: the graded checkout, the checkout the
+    grader itself runs from, and the project's items in every site-packages folder (pass the
+    result to ``python_read_paths(exclude=...)``)."""
     import site
 
     hidden = [root] if root else []
+    hidden += installed_checkouts()
     for directory in {*site.getsitepackages(), site.getusersitepackages(), *sys.path}:
         if directory and os.path.isdir(directory) and os.path.basename(directory) in ("site-packages", "dist-packages"):
             hidden += [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(PROJECT_ITEMS)]
