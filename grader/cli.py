@@ -152,7 +152,7 @@ def check(
     gradescope_hide_replay: bool = typer.Option(False, "--gradescope-hide-replay", hidden=True,
                                                 help="gradescope-bundle: replays and seed only after grades are published."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
+    jobs: int = typer.Option(len(os.sched_getaffinity(0)), "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
     """Run the property suites of the named challenges."""
     from grader import exports
@@ -529,6 +529,9 @@ def gradescope_bundle(
     console.print(f"wrote {bundle.path}: {len(bundle.ids)} challenge(s) ({', '.join(bundle.ids)}), profile "
                   f"{bundle.profile}, replays {'hidden until published' if bundle.hide_replay else 'shown'}; "
                   f"cv-grader wheel {bundle.wheel}, torch {bundle.torch} (CPU), {bundle.files} files")
+    console.print(f"A submission that runs out every time limit takes up to {bundle.worst_case_s / 60:.0f} min on one "
+                  "CPU: set the assignment's autograder timeout above that (Gradescope writes no results for a "
+                  "run it stops), or bundle fewer challenges per assignment.")
 
 
 @app.command("gradescope-run", hidden=True)

@@ -65,6 +65,18 @@ class Bundle:
     torch: str
     files: int
     warnings: list[str]
+    worst_case_s: float  # a submission that runs out every limit, graded on one CPU
+
+
+def worst_case_s(challenges: list[Challenge], profile: str) -> float:
+    """How long one submission can take: every challenge to its time limit, every compiled track to
+    its build limit as well. Gradescope stops ``run_autograder`` at the assignment's timeout, and a
+    run it stops writes no results at all, so the timeout must be longer than this."""
+    from grader.building import BUILD_TIMEOUT_S
+    from grader.profiles import TIME_SCALE
+
+    compiled = sum(c.track in ("cpp", "cuda") for c in challenges)
+    return sum(c.time_limit_s for c in challenges) * TIME_SCALE[profile] + compiled * BUILD_TIMEOUT_S
 
 
 def autograder_root() -> Path:
@@ -232,7 +244,8 @@ def build(root: Path, out: Path, ids: list[str] | None = None, *, profile: str =
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise BundleError(f"cannot write {out}: {exc.strerror or exc}; expected a writable path ending in .zip") from None
-    return Bundle(out, config["ids"], profile, hide_replay, config["wheel"], torch, len(files), warnings)
+    return Bundle(out, config["ids"], profile, hide_replay, config["wheel"], torch, len(files), warnings,
+                  worst_case_s(challenges, profile))
 
 
 # --- the run, for each submission -----------------------------------------------------------------------
