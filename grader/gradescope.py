@@ -270,7 +270,9 @@ def submitted_checkout(submission: Path) -> Path:
     followed to find it."""
     if os.path.lexists(submission / "challenges") or not submission.is_dir():
         return submission
-    folders = [p for p in submission.iterdir() if p.is_dir() and not p.is_symlink()]
+    # macOS's Finder adds __MACOSX/ to a zip of a folder; hidden folders are tools' (.git).
+    folders = [p for p in submission.iterdir()
+               if p.is_dir() and not p.is_symlink() and p.name != "__MACOSX" and not p.name.startswith(".")]
     if len(folders) == 1 and (folders[0] / "challenges").is_dir() and not (folders[0] / "challenges").is_symlink():
         return folders[0]
     return submission

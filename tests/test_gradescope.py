@@ -273,6 +273,9 @@ def test_a_zipped_repository_folder_is_found_one_level_down(tmp_path):
     submission = tmp_path / "submission"
     (submission / "cv-grader-main" / "challenges" / CHALLENGE).mkdir(parents=True)
     assert gradescope.submitted_checkout(submission) == submission / "cv-grader-main"
+    (submission / "__MACOSX").mkdir()  # what macOS's Finder adds to a zip: not a second folder
+    (submission / ".git").mkdir()
+    assert gradescope.submitted_checkout(submission) == submission / "cv-grader-main"
     (submission / "notes").mkdir()  # two folders: nothing to guess, the submission is taken as it is
     assert gradescope.submitted_checkout(submission) == submission
     linked = tmp_path / "linked"
