@@ -88,10 +88,9 @@ def gradescope(run: RunResult, *, hide_replay: bool = False, execution_time: flo
             "visibility": HIDDEN_REPLAY_VISIBILITY,
             "output": "\n".join(f"{name}: {command}" for name, command in all_replays.items()),
         })
-    scored = [t for t in tests if "." not in t["number"]]
     data = {
-        "score": sum(t["score"] for t in scored),
-        "max_score": sum(t["max_score"] for t in scored),
+        "score": sum(c.points for c in run.challenges if c.status in PASSING),
+        "max_score": sum(c.points for c in run.challenges),
     }
     if execution_time is not None:
         data["execution_time"] = max(0, round(execution_time))

@@ -147,10 +147,10 @@ def names(paths: list[str]) -> str:
 
 
 def check_in(target: Path, results_dir: Path, *, ids: list[str], tracks: list[str], notes: list[str],
-             options: list[str] = (), cwd: Path | None = None) -> int:
+             options: list[str] = ()) -> int:
     """``grader check --ci`` on the tree at ``target`` (its catalog, mutants and manifest), in a process
     of its own whose ``CV_GRADER_ROOT`` is ``target``; the exit status. ``options`` go to ``check``
-    as they are (``--graded-commit=...``, ``--profile=thorough``); ``cwd`` defaults to ``target``."""
+    as they are (``--graded-commit=...``, ``--profile=thorough``)."""
     # Not `-m grader`: that puts the working directory, the clone, first on sys.path, and the
     # clone's grader/ and reference/ (which has no compiled kernels) would shadow the installed
     # packages. `-c` puts '' there, which the command takes off before importing.
@@ -160,7 +160,7 @@ def check_in(target: Path, results_dir: Path, *, ids: list[str], tracks: list[st
     command += [f"--note={note}" for note in notes]
     env = {k: v for k, v in os.environ.items() if k != ROOT_ENV}
     env[ROOT_ENV] = str(target)
-    return subprocess.run(command, cwd=cwd or target, env=env).returncode
+    return subprocess.run(command, cwd=target, env=env).returncode
 
 
 def grade(upstream: str, ref: str, fork: Path, results_dir: Path, *, ids: list[str], tracks: list[str], echo=print) -> int:

@@ -304,8 +304,7 @@ def run(autograder: Path, echo=print) -> int:
         echo(f"grading {len(copied)} solution file(s): {', '.join(copied) or 'none'}")
         scratch = Path(tmp) / "results"
         options = [f"--profile={config['profile']}"] + (["--gradescope-hide-replay"] if config.get("hide_replay") else [])
-        # Run from the scratch folder: the tree has a grader/ package, and the installed one must grade.
-        code = forks.check_in(target, scratch, ids=config["ids"], tracks=[], notes=notes, options=options, cwd=Path(tmp))
+        code = forks.check_in(target, scratch, ids=config["ids"], tracks=[], notes=notes, options=options)
         written = scratch / CI_FILES["gradescope"]
         if not written.is_file():
             _fallback(results, config, f"grader check stopped with exit status {code} before writing results", started)
