@@ -1,7 +1,6 @@
 """Two-pass union-find that merges equivalent provisional labels but keeps each root's
 provisional number: labels come out as 1, 3, 4, ... with gaps, and count is the number of roots.
-
-Breaks: labels_are_one_to_count
+What it breaks is declared in ../mutants.toml.
 """
 
 import torch
