@@ -26,8 +26,9 @@ def challenges_table() -> None:
         speed = result.measurement("speed")
         ratio = f"{speed.ratio:.2f}×" if speed else "—"
         threshold = f"{speed.threshold:g}×" if speed and speed.graded else "—"
-        failing = "; ".join(f"{t.name}: {t.message}" for t in result.failures)[:120]
-        print(f"{challenge.id:<22} {result.status:<10} {ratio:>8} {threshold:>10}  {result.message or failing}")
+        failing = "; ".join(f"{t.name}: {t.message}" for t in result.failures)
+        first_line = (result.message or failing).strip().split("\n")[0][:160]
+        print(f"{challenge.id:<22} {result.status:<10} {ratio:>8} {threshold:>10}  {first_line}")
 
 
 def _time(fn, *args, repeats: int = 20) -> float:

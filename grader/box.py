@@ -14,6 +14,7 @@ import enum
 import os
 import signal
 import sys
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,10 @@ def _main(spec: BoxSpec, rfd: int, wfd: int, output: int) -> None:
     sys.stdout = open(1, "w", buffering=1, closefd=False)
     sys.stderr = open(2, "w", buffering=1, closefd=False)
     os.environ.update(TMPDIR=spec.scratch, HOME=spec.scratch, NUMBA_CACHE_DIR=spec.scratch)
+    # tempfile reads TMPDIR once and caches the answer, and the forkserver that forked this box has
+    # already asked (so has torch): without this, mkdtemp() would try /tmp, outside the
+    # box's grants (``from numba import cuda`` calls it, seen on a GPU machine with numba-cuda).
+    tempfile.tempdir = spec.scratch
     if spec.track == "numba-cuda" and not spec.gpu:
         os.environ["NUMBA_ENABLE_CUDASIM"] = "1"  # before numba is first imported
     if spec.measure_memory:

@@ -71,6 +71,7 @@ CHECK_MEMORY_BYTES = 1 << 30  # the preprocessor needs tens of MB
 KEEP_BUILDS = 4  # per challenge, the most recently used
 PRUNE_GRACE_S = 300  # never prune a build used this recently: a caller may still be copying it
 INCLUDE_RULE = "a solution may include only system headers and cvg_kernel.h"
+LINKER_DEPFILE = "link.d"  # CMake's name for the dependency file the linker writes
 KEY_VERSION = b"cv-grader build 2"
 
 
@@ -707,8 +708,12 @@ def _refusal(refused: dict[str, str], build_dir: Path, names: _Names, run=None) 
 
 def _check_depfiles(build_dir: Path, names: _Names, root: Path, challenge: Challenge) -> None:
     """The same rule on the dependency files the compiler wrote while building (a second look,
-    should the compile have read anything the preprocessor run did not)."""
+    should the compile have read anything the preprocessor run did not). CMake 3.27 and later may
+    have the linker write ``link.d`` too (seen on a GPU machine's newer toolchain): it lists the C
+    runtime, libraries and object files linked, not what was included, so it is not read."""
     for depfile in build_dir.rglob("*.d"):
+        if depfile.name == LINKER_DEPFILE:
+            continue
         try:
             deps = parse_depfile(depfile.read_text(errors="replace"))
         except OSError:

@@ -195,6 +195,22 @@ def test_depfile_parsing_keeps_escaped_spaces():
     assert building.parse_depfile(text) == ["/usr/include/a b.h", "/usr/include/c.h", "src/x#y.h", "$HOME.h"]
 
 
+def test_the_linkers_dependency_file_is_not_read_as_includes_but_a_compilers_is(tmp_path):
+    # CMake 4 with binutils >= 2.41 has the linker write link.d (first seen on the GPU machine):
+    # the C runtime and libraries there are not includes, and refusing them failed every build.
+    challenge = CATALOG["box_iou_cuda"]
+    solution = write(tmp_path, "mine.cu", "")
+    names = building._Names(tmp_path / "src", challenge, solution)
+    target = tmp_path / "build" / "CMakeFiles" / "cvg_box_iou_cuda.dir"
+    target.mkdir(parents=True)
+    (target / building.LINKER_DEPFILE).write_text(
+        f"cvg_box_iou_cuda.so: /lib/x86_64-linux-gnu/crti.o {target}/harness.cu.o /lib/x86_64-linux-gnu/libc.so.6\n")
+    building._check_depfiles(tmp_path / "build", names, ROOT, challenge)
+    (target / "harness.cu.o.d").write_text(f"harness.cu.o: {ROOT / 'reference' / 'examples' / 'box_iou_cuda.cu'}\n")
+    with pytest.raises(BuildError, match=RULE):
+        building._check_depfiles(tmp_path / "build", names, ROOT, challenge)
+
+
 # --- what the build's tools may read: the assembler's .incbin -----------------------------------------
 
 

@@ -71,3 +71,9 @@ def test_what_the_suite_and_the_reference_print_is_not_shown_as_the_candidates_o
                              only=["speed"])
     assert "speed" in {t.name for t in result.tests}, f"{result.status}: {result.message}"
     assert "noise from the suite" not in result.output, result.output
+
+
+def test_a_temporary_folder_made_at_import_lands_in_the_boxs_scratch():
+    # tempfile caches its folder: the forkserver had asked before TMPDIR pointed at the scratch.
+    result = grade_challenge(BOX_IOU, ROOT, FIXTURES / "makes_a_temporary_folder.py", profile="quick", seed=1)
+    assert result.status == "passed", (result.status, result.message)
