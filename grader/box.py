@@ -156,11 +156,10 @@ def _confine(spec: BoxSpec) -> dict:
         read.append(spec.project_root)
     if spec.solution:
         read.append(spec.solution)
-    write = [spec.scratch]
-    if spec.gpu:  # the CUDA driver opens its device files read-write
-        write += [os.path.join("/dev", n) for n in os.listdir("/dev") if n.startswith("nvidia")]
+    write = [spec.scratch, *(sandbox.gpu_write_paths() if spec.gpu else ())]
+    memory = {"data_mb" if spec.gpu else "address_space_mb": spec.memory_limit_mb}
     policy = sandbox.Policy(read=tuple(read), write=tuple(write), processes=False, network=False,
-                            address_space_mb=spec.memory_limit_mb, cpu_s=spec.cpu_limit_s)
+                            cpu_s=spec.cpu_limit_s, **memory)
     applied = sandbox.confine(policy)
     return {"official": applied.official, "reason": applied.reason, "layers": list(applied.layers)}
 

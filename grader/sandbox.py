@@ -60,6 +60,7 @@ class Policy:
     processes: bool = False  # False: no fork/vfork/non-thread clone, no execve/execveat (threads work)
     network: bool = False  # False: no network
     address_space_mb: int | None = None  # RLIMIT_AS on top of the current VmSize
+    data_mb: int | None = None  # RLIMIT_DATA on top of the current VmData: a GPU box's cap (see gpu_write_paths)
     cpu_s: int | None = None  # RLIMIT_CPU: SIGXCPU at cpu_s, SIGKILL a second later
     file_size_mb: int | None = 64  # RLIMIT_FSIZE (Python ignores SIGXFSZ, so writes raise EFBIG)
     open_files: int | None = 256  # RLIMIT_NOFILE
@@ -280,11 +281,17 @@ def _set_limit(which: int, soft: int, hard: int | None = None) -> None:
     resource.setrlimit(which, (capped(soft), capped(soft if hard is None else hard)))
 
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
 def _apply_rlimits(policy: Policy) -> None:
-    if policy.address_space_mb is not None and os.path.exists("/proc/self/status"):  # Linux only
-        with open("/proc/self/status") as status:
-            current_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize:"))
-        _set_limit(resource.RLIMIT_AS, current_kb * 1024 + policy.address_space_mb * 1024 * 1024)
+    if os.path.exists("/proc/self/status"):  # Linux only
+        if policy.address_space_mb is not None:
+            _set_limit(resource.RLIMIT_AS, _status_kb("VmSize") * 1024 + policy.address_space_mb * 1024 * 1024)
+        if policy.data_mb is not None:
+            _set_limit(resource.RLIMIT_DATA, _status_kb("VmData") * 1024 + policy.data_mb * 1024 * 1024)
     if policy.cpu_s is not None:
         # The soft limit sends SIGXCPU, which says what happened; the hard one, a second later,
         # SIGKILL for a box that catches it.
@@ -489,6 +496,22 @@ def _within(path: str, tree: str) -> bool:
 # What the editable install puts into site-packages: the compiled reference, the finder that maps
 # ``grader``/``reference`` to the checkout, and its metadata.
 PROJECT_ITEMS = ("reference", "grader", "tests", "_cv_grader", "__editable__", "_editable", "cv_grader")
+
+
+def gpu_write_paths() -> list[str]:
+    """What the NVIDIA driver writes, for a box that uses the GPU: its device files, which it opens
+    read-write, and this process's own ``/proc/<pid>/task``: driver 570 and later name the threads
+    they start by writing ``/proc/self/task/<tid>/comm``, and cuInit fails with error 304
+    (CUDA_ERROR_OPERATING_SYSTEM) when that is refused, as it was in our boxes on an H200.
+
+    Call it in the process about to be confined: ``/proc/self`` is resolved now, and Landlock
+    binds the rule to that process's folder, so no other process's entries become writable.
+
+    Such a box also needs ``Policy.data_mb`` rather than ``address_space_mb``: the driver reserves
+    address space in the hundreds of gigabytes (inaccessible mappings, which RLIMIT_DATA does not
+    count), so any useful RLIMIT_AS would stop it."""
+    devices = sorted(glob.glob("/dev/nvidia*"))
+    return [*devices, os.path.realpath("/proc/self/task")] if devices else []
 
 
 def installed_checkouts() -> list[str]:

@@ -2,6 +2,7 @@
 import, a fresh interpreter), tries what a candidate might, and reports back through a pipe."""
 
 import ctypes
+import dataclasses
 import errno
 import glob
 import importlib.util
@@ -410,6 +411,57 @@ def test_resource_limits(folders):
         "small allocation": outcome(lambda: bytearray(16 * 1024 * 1024)),
     })
     assert seen == {"big file": "EFBIG", "many files": "EMFILE", "big allocation": "MemoryError", "small allocation": "ok"}
+
+
+def reserve_address_space(gib: int) -> None:
+    """An inaccessible reservation, as the CUDA driver makes hundreds of gigabytes of at cuInit."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype, libc.mmap.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                                                             ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    map_private, map_anonymous, map_noreserve = 0x02, 0x20, 0x4000  # Linux's values
+    address = libc.mmap(None, gib << 30, 0, map_private | map_anonymous | map_noreserve, -1, 0)
+    if address in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    libc.munmap(ctypes.c_void_p(address), ctypes.c_size_t(gib << 30))
+
+
+def test_a_gpu_box_caps_memory_by_data_not_address_space(folders):
+    readable, scratch, _ = folders
+    tries = {
+        "reserve 64 GiB": lambda: reserve_address_space(64),
+        "big allocation": lambda: bytearray(1024 * 1024 * 1024),
+        "small allocation": lambda: bytearray(16 * 1024 * 1024),
+    }
+    _, seen = in_box(box_policy(readable, scratch, data_mb=256), lambda: {name: outcome(t) for name, t in tries.items()})
+    assert seen == {"reserve 64 GiB": "ok", "big allocation": "MemoryError", "small allocation": "ok"}
+    _, seen = in_box(box_policy(readable, scratch, address_space_mb=256), lambda: outcome(tries["reserve 64 GiB"]))
+    assert seen == "ENOMEM"  # why a GPU box cannot have an address-space cap
+
+
+@needs_landlock
+def test_a_gpu_box_may_name_its_own_threads_as_the_nvidia_driver_does(folders, monkeypatch):
+    readable, scratch, _ = folders
+    monkeypatch.setattr(sandbox.glob, "glob", lambda pattern: ["/dev/null"] if pattern == "/dev/nvidia*" else [])
+    parent = os.getpid()
+
+    def name_a_new_thread() -> dict:
+        seen = {}
+
+        def named():
+            seen["own thread"] = outcome(lambda: Path(f"/proc/self/task/{threading.get_native_id()}/comm").write_text("cuda-EvtHandlr"))
+
+        thread = threading.Thread(target=named)
+        thread.start()
+        thread.join()
+        seen["other process"] = outcome(lambda: Path(f"/proc/{parent}/comm").write_text("renamed"))
+        return seen
+
+    def confined(grant_gpu: bool):
+        write = (str(scratch), *(sandbox.gpu_write_paths() if grant_gpu else ()))  # resolved in the box
+        return confine(dataclasses.replace(box_policy(readable, scratch), write=write)), name_a_new_thread()
+
+    assert in_child(lambda: confined(True))[1] == {"own thread": "ok", "other process": "EACCES"}
+    assert in_child(lambda: confined(False))[1] == {"own thread": "EACCES", "other process": "EACCES"}
 
 
 def test_refuses_to_confine_a_threaded_process():
