@@ -9,6 +9,7 @@ import pytest
 
 from grader.catalog import load_catalog
 from grader import mutants
+from grader import validation
 from grader.validation import check_example, check_mutant, check_parts, check_stub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,3 +148,16 @@ def test_a_mutant_file_no_declaration_names_fails_validation(tmp_path):
     challenge = _with_mutants(tmp_path, declared, files={"mutants/forgotten.py": "x = 1\n"})
     findings = [f for f in check_parts(ROOT, challenge) if not f.ok]
     assert [f.check for f in findings] == ["every mutant file is declared"] and "forgotten.py" in findings[0].detail
+
+
+def test_mutants_are_not_counted_as_rejected_when_the_example_fails_too(monkeypatch):
+    # Seen on a GPU whose boxes could not start CUDA: every mutant "failed its property".
+    box_iou = next(c for c in CATALOG if c.id == "box_iou")
+    failing = validation.Finding(box_iou.id, "example solution passes", False, "failed matches_reference: ...")
+    monkeypatch.setattr(validation, "check_example", lambda root, challenge: failing)
+    monkeypatch.setattr(validation, "check_mutant", lambda *args: pytest.fail("a mutant was graded"))
+    findings = validation.validate(ROOT, box_iou)
+    rejections = [f for f in findings if f.check.startswith("rejects ")]
+    assert len(rejections) == len(mutants.load(box_iou)) >= 4
+    assert all(f.skipped == validation.EXAMPLE_FAILS for f in rejections)
+    assert not all(f.ok for f in findings)  # the example's own failure still fails validation
