@@ -1,35 +1,48 @@
-// Bindings for box_iou_cpp: the candidate writes box_iou_kernel, included below.
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
+// Bindings for box_iou_cpp: the candidate writes box_iou_kernel, included below. adapter.py checks
+// the arrays and allocates the output; this calls the kernel on their addresses. Plain CPython
+// API rather than pybind11: pybind11's headers took 4 of the 5 seconds each candidate build took.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <exception>
+#include <string>
 
 #include "cvg_kernel.h"
 #include CVG_SOLUTION
 
-namespace py = pybind11;
+#define CVG_JOIN2(a, b) a##b
+#define CVG_JOIN(a, b) CVG_JOIN2(a, b)
+#define CVG_TEXT2(x) #x
+#define CVG_TEXT(x) CVG_TEXT2(x)
 
-template <typename T>
-py::array_t<T> run(py::array boxes1, py::array boxes2) {
-  auto a = py::array_t<T, py::array::c_style>::ensure(boxes1);
-  auto b = py::array_t<T, py::array::c_style>::ensure(boxes2);
-  if (!a || !b || a.ndim() != 2 || b.ndim() != 2 || a.shape(1) != 4 || b.shape(1) != 4)
-    throw py::value_error("box_iou expects two C-contiguous (N, 4) arrays of the same float dtype");
-  const int64_t n = a.shape(0), m = b.shape(0);
-  py::array_t<T> out({n, m});
-  const T* pa = a.data();
-  const T* pb = b.data();
-  T* po = out.mutable_data();
-  {
-    py::gil_scoped_release release;
-    box_iou_kernel<T>(pa, n, pb, m, po);
+// box_iou(boxes1, n, boxes2, m, out, is_double): addresses as integers, sizes in boxes.
+static PyObject* box_iou(PyObject*, PyObject* args) {
+  unsigned long long boxes1, boxes2, out;
+  long long n, m;
+  int is_double;
+  if (!PyArg_ParseTuple(args, "KLKLKp", &boxes1, &n, &boxes2, &m, &out, &is_double)) return nullptr;
+  PyObject* error = nullptr;
+  std::string message;
+  Py_BEGIN_ALLOW_THREADS
+  try {
+    if (is_double)
+      box_iou_kernel<double>(reinterpret_cast<const double*>(boxes1), n, reinterpret_cast<const double*>(boxes2), m,
+                             reinterpret_cast<double*>(out));
+    else
+      box_iou_kernel<float>(reinterpret_cast<const float*>(boxes1), n, reinterpret_cast<const float*>(boxes2), m,
+                            reinterpret_cast<float*>(out));
+  } catch (const cvg::not_implemented& exc) {
+    error = PyExc_NotImplementedError, message = exc.what();
+  } catch (const std::exception& exc) {
+    error = PyExc_RuntimeError, message = exc.what();
+  } catch (...) {
+    error = PyExc_RuntimeError, message = "box_iou_kernel threw something that is not a std::exception";
   }
-  return out;
+  Py_END_ALLOW_THREADS
+  if (error != nullptr) return PyErr_SetString(error, message.c_str()), nullptr;
+  Py_RETURN_NONE;
 }
 
-PYBIND11_MODULE(CVG_MODULE, module) {
-  py::register_local_exception<cvg::not_implemented>(module, "NotImplemented", PyExc_NotImplementedError);
-  module.def("box_iou", [](py::array boxes1, py::array boxes2) -> py::object {
-    if (boxes1.dtype().is(py::dtype::of<float>())) return run<float>(boxes1, boxes2);
-    if (boxes1.dtype().is(py::dtype::of<double>())) return run<double>(boxes1, boxes2);
-    throw py::type_error("box_iou expects float32 or float64 boxes");
-  });
-}
+static PyMethodDef methods[] = {{"box_iou", box_iou, METH_VARARGS, nullptr}, {nullptr, nullptr, 0, nullptr}};
+static PyModuleDef module = {PyModuleDef_HEAD_INIT, CVG_TEXT(CVG_MODULE), nullptr, -1, methods};
+PyMODINIT_FUNC CVG_JOIN(PyInit_, CVG_MODULE)(void) { return PyModule_Create(&module); }

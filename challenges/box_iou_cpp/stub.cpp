@@ -1,6 +1,6 @@
 // box_iou as a C++ kernel. See README.md in this folder for the full statement.
-// Write the body of box_iou_kernel; the harness (harness.cpp) allocates the output, binds it to
-// Python and calls this for float and for double.
+// Write the body of box_iou_kernel; the grader allocates the output (adapter.py) and calls this
+// through harness.cpp for float and for double.
 #include "cvg_kernel.h"
 
 template <typename T>

@@ -1,6 +1,6 @@
 // Greedy NMS as a C++ kernel. See README.md in this folder for the full statement.
-// Write the body of nms_kernel; the harness (harness.cpp) allocates `keep`, binds the kernel to
-// Python and calls it for float and for double.
+// Write the body of nms_kernel; the grader allocates `keep` (adapter.py) and calls this through
+// harness.cpp for float and for double.
 #include "cvg_kernel.h"
 
 template <typename T>
