@@ -21,6 +21,15 @@ from grader.catalog import Challenge
 from grader.profiles import TIME_SCALE
 from grader.results import MEASURED_AS, ChallengeResult, Measurement, TestResult, measurement_from
 
+GPU_TRACKS = ("cuda", "numba-cuda")
+
+
+def uses_gpu(challenge: Challenge) -> bool:
+    """Whether the challenge's boxes get the GPU (and are timed by the wall clock). Only the GPU
+    tracks' do: the driver needs write grants and a memory cap (RLIMIT_DATA) that, unlike the CPU
+    boxes' RLIMIT_AS, does not count shared mappings."""
+    return challenge.track in GPU_TRACKS and gpu_present()
+
 _PRELOAD = ["numpy", "torch", "hypothesis", "grader.worker"]
 _context = None
 OUTPUT_TAIL = 4000
@@ -114,7 +123,7 @@ def grade_challenge(
         "extra": challenge.extra,
         "module": module,
         "exports": list(challenge.extra.get("exports", ())),
-        "gpu": gpu_present(),
+        "gpu": uses_gpu(challenge),
         # "off": boxes stay separate processes but are not confined; such runs are never official
         "sandbox": os.environ.get(SANDBOX_ENV, "on") != "off",
         "mode": "bench" if bench_sizes else "check",

@@ -77,3 +77,14 @@ def test_a_temporary_folder_made_at_import_lands_in_the_boxs_scratch():
     # tempfile caches its folder: the forkserver had asked before TMPDIR pointed at the scratch.
     result = grade_challenge(BOX_IOU, ROOT, FIXTURES / "makes_a_temporary_folder.py", profile="quick", seed=1)
     assert result.status == "passed", (result.status, result.message)
+
+
+def test_only_the_gpu_tracks_boxes_get_the_gpu(monkeypatch):
+    from grader import running
+
+    catalog = {c.track: c for c in load_catalog(ROOT)}
+    monkeypatch.setattr(running, "gpu_present", lambda: True)
+    assert {track: running.uses_gpu(c) for track, c in catalog.items()} == {
+        "python": False, "numba": False, "cpp": False, "cuda": True, "numba-cuda": True}
+    monkeypatch.setattr(running, "gpu_present", lambda: False)
+    assert not any(running.uses_gpu(c) for c in catalog.values())

@@ -18,7 +18,7 @@ from grader.results import TestResult as PropertyResult
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
-IGNORE = shutil.ignore_patterns("__pycache__", "*.so", "solution.py", "*.bak*", "build", ".pytest_cache")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.so", "solution.*", "*.bak*", "build", ".pytest_cache")
 
 
 def grader(*args, cwd: Path, env_root: Path | None = None, timeout: int = 300):
