@@ -4,13 +4,13 @@ A candidate writes only the kernel; the challenge's ``harness.cpp`` / ``harness.
 bindings and the launch and ``#include``s the candidate's file.
 
 Each build happens in a scratch folder ``.grader/build/<challenge id>/<key>``, where the key is a
-hash of everything that goes into the module: the solution's, harness's, ``cvg_kernel.h``'s and
+hash of everything that goes into the module: the solution's, harness's, the ``HEADERS``' and
 the CMake template's bytes, the toolchain's versions and the CUDA architectures. The folder holds
-copies ``src/solution.<ext>``, ``src/harness.<ext>`` and ``src/cvg_kernel.h``, and the include
-path is that ``src/`` plus the system, Python and pybind11 headers, nothing of the project's.
-Before compiling, the preprocessor lists the files the build would read (``-M``, with the exact
-compile command, a short timeout and a memory cap); anything outside the system headers and the
-three copies is refused, naming the line that includes it. The compiler's own dependency files
+copies ``src/solution.<ext>``, ``src/harness.<ext>``, ``src/cvg_kernel.h`` and
+``src/cvg_python.h`` (the harnesses' CPython glue), and the include path is that ``src/`` plus
+the system, Python and pybind11 headers, nothing of the project's. Before compiling, the
+preprocessor lists the files the build would read (``-M``, with the exact compile command, a short
+timeout and a memory cap); anything outside the system headers and those copies is refused, naming the line that includes it. The compiler's own dependency files
 are checked again afterwards.
 
 The include check sees only what the preprocessor reads; the assembler (``asm(".incbin ...")``,
@@ -71,6 +71,7 @@ CHECK_MEMORY_BYTES = 1 << 30  # the preprocessor needs tens of MB
 KEEP_BUILDS = 4  # per challenge, the most recently used
 PRUNE_GRACE_S = 300  # never prune a build used this recently: a caller may still be copying it
 INCLUDE_RULE = "a solution may include only system headers and cvg_kernel.h"
+HEADERS = ("cvg_kernel.h", "cvg_python.h")  # grader/templates/ headers copied into every build's src/
 LINKER_DEPFILE = "link.d"  # CMake's name for the dependency file the linker writes
 KEY_VERSION = b"cv-grader build 2"
 
@@ -440,7 +441,7 @@ class _Names:
         self.src = src
         self.solution = src / f"solution{ext}"
         self.copies = {self.solution: solution, src / f"harness{ext}": harness_path(challenge),
-                       src / "cvg_kernel.h": TEMPLATES / "cvg_kernel.h"}
+                       **{src / name: TEMPLATES / name for name in HEADERS}}
         self.real_copies = {os.path.realpath(copy) for copy in self.copies}
 
     def original(self, path: str) -> str:
@@ -805,7 +806,7 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
     ext = _extension(challenge)
     try:
         sources = {f"solution{ext}": solution.read_bytes(), f"harness{ext}": harness.read_bytes(),
-                   "cvg_kernel.h": (TEMPLATES / "cvg_kernel.h").read_bytes()}
+                   **{name: (TEMPLATES / name).read_bytes() for name in HEADERS}}
     except OSError as exc:
         raise BuildError(f"cannot read the solution: {exc}") from None
     key = build_key(challenge, sources)

@@ -54,7 +54,8 @@ say "built $(basename "$WHEEL")"
 import sys, zipfile
 
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
-needed = ["grader/templates/CMakeLists.txt", "grader/templates/cvg_kernel.h", "grader/confined_exec.py",
+needed = ["grader/templates/CMakeLists.txt", "grader/templates/cvg_kernel.h", "grader/templates/cvg_python.h",
+          "grader/confined_exec.py",
           "grader/manifest.json", "grader/suites/box_iou.py", "reference/ops/box_iou.py", "reference/compiled.py"]
 missing = [n for n in needed if n not in names]
 if not any(n.startswith("reference/_C.") and n.endswith(".so") for n in names):

@@ -2,6 +2,7 @@
 in scratch folders, a solution may include only system headers and cvg_kernel.h, CUDA challenges
 compile here and are skipped only for want of a GPU."""
 
+import importlib.util
 import json
 import os
 import shutil
@@ -87,6 +88,39 @@ def test_cuda_compile_error_is_reported():
 def test_cuda_solution_compiles_then_skips_without_gpu():
     result = grade_challenge(CATALOG["box_iou_cuda"], ROOT, ROOT / "reference" / "examples" / "box_iou_cuda.cu")
     assert result.status == "skipped" and "no GPU" in result.message
+
+
+def _load_module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.name.split(".")[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_nvcc
+@pytest.mark.skipif(gpu_present(), reason="checks what the bindings do before the first CUDA call, without a GPU")
+def test_cuda_bindings_take_their_arguments_and_raise_python_errors_without_a_gpu():
+    """The CPython glue of the three CUDA harnesses, run where no kernel can: the paths that return
+    before any CUDA call, a launch failing as RuntimeError, a bad size as ValueError, the stub's
+    NotImplementedError, and a wrong argument count as TypeError."""
+    examples = {c: _load_module(build(ROOT, CATALOG[c], CATALOG[c].example_path(ROOT)))
+                for c in ("box_iou_cuda", "nms_cuda", "clip_loss_cuda")}
+    box_iou, nms, clip = examples["box_iou_cuda"], examples["nms_cuda"], examples["clip_loss_cuda"]
+    assert box_iou.box_iou_f32(0, 0, 0, 0, 0, 0) is None and box_iou.box_iou_f64(0, 5, 0, 0, 0, 0) is None
+    with pytest.raises(RuntimeError, match="box_iou_kernel launch failed: "):
+        box_iou.box_iou_f32(0, 1, 0, 1, 0, 0)
+    with pytest.raises(TypeError):
+        box_iou.box_iou_f32(0, 1)
+    assert nms.nms_f32(0, 0, 0.5, 0, 0) == [] and nms.nms_f64(0, 0, 0.5, 0, 0) == []
+    with pytest.raises(RuntimeError, match="nms_mask_kernel launch failed: "):
+        nms.nms_f32(0, 3, 0.5, 0, 0)
+    with pytest.raises(ValueError, match="clip_lse_forward: expects n >= 0 and d >= 1"):
+        clip.clip_lse_forward(0, 0, 2, 0, 1.0, 0, 0, 0)
+    with pytest.raises(ValueError, match="clip_lse_backward: expects n >= 0 and d >= 1"):
+        clip.clip_lse_backward(0, 0, -1, 4, 1.0, 0, 0, 1.0, 0, 0, 0)
+    stub = _load_module(build(ROOT, CATALOG["box_iou_cuda"], CATALOG["box_iou_cuda"].stub_path))
+    with pytest.raises(NotImplementedError, match="box_iou_kernel is not implemented yet"):
+        stub.box_iou_f32(0, 1, 0, 1, 0, 0)
 
 
 def test_build_error_when_harness_missing(tmp_path):

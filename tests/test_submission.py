@@ -139,7 +139,7 @@ def test_manifest_covers_every_challenge_file_but_the_candidates(tmp_path):
     recorded = manifest.load(checkout)
     for path in ("challenges/box_iou/challenge.toml", "challenges/box_iou/stub.py", "challenges/box_iou_cpp/harness.cpp",
                  "challenges/box_iou_cuda/harness.cu", "challenges/box_iou_cuda/adapter.py", "challenges/box_iou_cuda/stub.cu",
-                 "grader/templates/CMakeLists.txt", "grader/templates/cvg_kernel.h"):
+                 "grader/templates/CMakeLists.txt", "grader/templates/cvg_kernel.h", "grader/templates/cvg_python.h"):
         assert path in recorded, path
     assert not any(p.endswith("/README.md") and p.startswith("challenges/") for p in recorded)
 

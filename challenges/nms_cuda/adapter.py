@@ -20,6 +20,6 @@ def adapt(functions):
         launch = functions["nms_f64"] if boxes.dtype == torch.float64 else functions["nms_f32"]
         kept = launch(sorted_boxes.data_ptr(), n, float(iou_threshold), mask.data_ptr(),
                       torch.cuda.current_stream().cuda_stream)
-        return order[torch.from_numpy(kept).to(boxes.device)]
+        return order[torch.tensor(kept, dtype=torch.int64, device=boxes.device)]
 
     return {"nms": nms}
