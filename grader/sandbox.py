@@ -8,7 +8,8 @@ inherit every layer.
 
 Layers, in the order they are applied:
 
-1. rlimits (address space on top of what is already mapped, CPU, file size, open files, no core);
+1. rlimits (address space on top of what is already mapped, or data for a GPU box; CPU, file
+   size, open files, no core);
 2. a new user + network namespace when the network is denied: the box sees no interface but a
    down loopback. As root nothing else changes: without uid maps the kernel still checks files
    against the real uid, so reading the interpreter and writing the scratch folder work
@@ -502,7 +503,8 @@ def gpu_write_paths() -> list[str]:
     """What the NVIDIA driver writes, for a box that uses the GPU: its device files, which it opens
     read-write, and this process's own ``/proc/<pid>/task``: driver 570 and later name the threads
     they start by writing ``/proc/self/task/<tid>/comm``, and cuInit fails with error 304
-    (CUDA_ERROR_OPERATING_SYSTEM) when that is refused, as it was in our boxes on an H200.
+    (CUDA_ERROR_OPERATING_SYSTEM) when that is refused. Every CUDA box failed so on an H200 before
+    this grant; that the grant is the whole cure is inferred, not yet seen on a GPU.
 
     Call it in the process about to be confined: ``/proc/self`` is resolved now, and Landlock
     binds the rule to that process's folder, so no other process's entries become writable.
