@@ -10,8 +10,9 @@ copies ``src/solution.<ext>``, ``src/harness.<ext>``, ``src/cvg_kernel.h`` and
 ``src/cvg_python.h`` (the harnesses' CPython glue), and the include path is that ``src/`` plus
 the system, Python and pybind11 headers, nothing of the project's. Before compiling, the
 preprocessor lists the files the build would read (``-M``, with the exact compile command, a short
-timeout and a memory cap); anything outside the system headers and those copies is refused, naming the line that includes it. The compiler's own dependency files
-are checked again afterwards.
+timeout and a memory cap); anything outside the system headers and those copies is refused,
+naming the line that includes it. The compiler's own dependency files are checked again
+afterwards.
 
 The include check sees only what the preprocessor reads; the assembler (``asm(".incbin ...")``,
 ``.include``) and the tools' other inputs it does not. So every tool that reads the candidate's

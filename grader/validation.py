@@ -11,9 +11,9 @@ from grader import mutants, scaffold, suites
 from grader.availability import gpu_present
 from grader.catalog import Challenge
 from grader.mutants import Mutant, MutantError
-from grader.results import MEASURED_AS
 from grader.session import grade_one
 from grader.suite import INPUTS_UNCHANGED
+from grader.worker import MEASUREMENTS
 
 MIN_MUTANTS = 4
 # Deterministic and thorough enough that a correct example never flips, fast enough for CI.
@@ -142,7 +142,7 @@ def check_mutant(root: Path, challenge: Challenge, mutant: Mutant) -> Finding:
     only = None if prop == INPUTS_UNCHANGED else [prop]
     # A measurement runs only once every property passes; those properties are its gate here, not
     # what is checked, so the quick profile's search is enough.
-    profile, seed = ("quick", EXAMPLE_SEED) if prop in MEASURED_AS else ("ci", None)  # both derandomized
+    profile, seed = ("quick", EXAMPLE_SEED) if prop in MEASUREMENTS else ("ci", None)  # both derandomized
     # Unshrunk: the verdict is what is checked here, and shrinking is most of a failing run's time.
     result = grade_one(root, challenge, path, profile=profile, seed=seed, only=only, shrink=False)
     compiled = _compiled_only(challenge, result, label)

@@ -37,7 +37,8 @@ step "examples graded in process (trusted): speed table, torchvision" "$PYTHON" 
 ids=$("$PYTHON" -c "
 from pathlib import Path
 from grader.catalog import load_catalog
-print(' '.join(c.id for c in load_catalog(Path('.')) if c.track in ('cuda', 'numba-cuda')))")
+from grader.running import GPU_TRACKS
+print(' '.join(c.id for c in load_catalog(Path('.')) if c.track in GPU_TRACKS))")
 results=${RESULTS:-$(mktemp -d)}
 # shellcheck disable=SC2086 # the ids are identifiers, split on purpose
 step "the candidate's path: examples as solutions, sandboxed, through grader check" \
