@@ -14,21 +14,33 @@ timeout and a memory cap); anything outside the system headers and those copies 
 naming the line that includes it. The compiler's own dependency files are checked again
 afterwards.
 
+CMake configures once per recipe, not once per build. The recipe key is the build key without
+the sources, whose bytes configuring never reads. In ``.grader/build/<challenge id>/recipe-<recipe
+key>`` CMake configures on the harness, the headers and an empty solution, and ``recipe.json``
+keeps the commands its Makefiles would run: the harness's compile (compile_commands.json's, plus
+the flags that write the dependency file), the link step(s) and their response files, with that
+folder's path as a placeholder. A build lays them out in its own folder, the compile command as
+``build/compile_commands.json``, and runs them. Where they cannot be extracted (another generator,
+such as CMAKE_GENERATOR=Ninja, or an unexpected layout) the recipe says so, and every build
+configures and builds with CMake.
+
 The include check sees only what the preprocessor reads; the assembler (``asm(".incbin ...")``,
-``.include``) and the tools' other inputs it does not. So every tool that reads the candidate's
-source (CMake's configure and build, the preprocessor runs) runs in a jail (Landlock, through
-``grader/confined_exec.py``): it reads the toolchain (system folders, the interpreter, pybind11's and
-CUDA's headers) and the build's own folder, writes only that folder's ``build/`` and ``tmp/`` (its
-TMPDIR and HOME), runs only the toolchain, and reaches no network. The project (the checkout, other
+``.include``) and the tools' other inputs it does not. So every tool a build runs (CMake's
+configure and build, or the recipe's compile and link, and the preprocessor runs) runs in a jail
+(Landlock, through ``grader/confined_exec.py``): it reads the toolchain (system folders, the
+interpreter, pybind11's and CUDA's headers) and the build's own folder, writes only that folder's
+``build/`` and ``tmp/`` (its TMPDIR and HOME), runs only the toolchain, and reaches no network. The project (the checkout, other
 builds, the installed reference) and the secret below are out of its reach; a file the jail hides
 fails to open, and an include of one is refused like any other. Without Landlock (or with
 ``CVG_SANDBOX=off``) the tools run unconfined, and the run is unofficial.
 
 A finished build is marked by ``done``, written last, with the module's sha256 and an HMAC under
 a secret kept outside the project; a folder without a valid mark (interrupted, stale, planted or
-tampered with) is deleted and built again. A lock per key (``<key>.lock``, ``flock``) makes
+tampered with) is deleted and built again; a recipe carries an HMAC under the same secret, and
+one that does not verify is configured again. A lock per key (``<key>.lock``, ``flock``) makes
 concurrent builds of the same content wait for each other, while different content builds in
-parallel; only the most recently used builds of each challenge are kept. Compiler errors are
+parallel; a lock per recipe has a challenge's first builds configure it once. Only the most
+recently used builds of each challenge, and its current recipe, are kept. Compiler errors are
 reported in the candidate's own file, first error first.
 """
 
@@ -74,6 +86,7 @@ PRUNE_GRACE_S = 300  # never prune a build used this recently: a caller may stil
 INCLUDE_RULE = "a solution may include only system headers and cvg_kernel.h"
 HEADERS = ("cvg_kernel.h", "cvg_python.h")  # grader/templates/ headers copied into every build's src/
 LINKER_DEPFILE = "link.d"  # CMake's name for the dependency file the linker writes
+RECIPE = "recipe.json"  # in .grader/build/<challenge id>/recipe-<recipe key>/
 KEY_VERSION = b"cv-grader build 2"
 
 
@@ -133,17 +146,32 @@ def _toolchain(track: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def build_key(challenge: Challenge, sources: dict[str, bytes]) -> str:
-    """The cache key: a hash of the sources' bytes, the build template, the toolchain and the flags."""
+def _digest(parts: list[bytes]) -> str:
     digest = hashlib.sha256()
-    parts = [KEY_VERSION, module_name(challenge).encode(), challenge.track.encode()]
-    parts += [item for name in sorted(sources) for item in (name.encode(), sources[name])]
-    parts += [(TEMPLATES / "CMakeLists.txt").read_bytes(), " ".join(_cuda_architectures(challenge)).encode()]
-    parts += [part.encode() for part in _toolchain(challenge.track)]
     for part in parts:
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()[:24]
+
+
+def _build_settings(challenge: Challenge) -> list[bytes]:
+    """What decides the build besides the sources: the build template, the flags, the toolchain."""
+    return [(TEMPLATES / "CMakeLists.txt").read_bytes(), " ".join(_cuda_architectures(challenge)).encode(),
+            *(part.encode() for part in _toolchain(challenge.track))]
+
+
+def build_key(challenge: Challenge, sources: dict[str, bytes]) -> str:
+    """The cache key: a hash of the sources' bytes, the build template, the toolchain and the flags."""
+    parts = [KEY_VERSION, module_name(challenge).encode(), challenge.track.encode()]
+    parts += [item for name in sorted(sources) for item in (name.encode(), sources[name])]
+    return _digest(parts + _build_settings(challenge))
+
+
+def recipe_key(challenge: Challenge) -> str:
+    """The key of the challenge's recipe: the build key's parts but the sources, whose bytes CMake's
+    configure step never reads."""
+    return _digest([KEY_VERSION, b"recipe", module_name(challenge).encode(), challenge.track.encode(),
+                    *_build_settings(challenge)])
 
 
 # --- locks, marks, pruning ----------------------------------------------------------------------------
@@ -155,6 +183,8 @@ def _locked(path: Path, blocking: bool = True):
     Retries when the file was deleted (by pruning) between opening and locking it."""
     import fcntl
 
+    if path.is_symlink():  # planted (a fork can commit .grader/): O_NOFOLLOW would fail on it forever
+        path.unlink()
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         try:
@@ -252,16 +282,17 @@ def _remove(path: Path) -> None:
 
 
 def _last_used(folder: Path) -> float:
-    for path in (folder / "done", folder):
+    for path in (folder / "done", folder / RECIPE, folder):
         with contextlib.suppress(OSError):
             return path.stat().st_mtime
     return 0.0
 
 
-def _prune(cache: Path, current: str) -> None:
-    """Delete all but the ``KEEP_BUILDS`` most recently used builds (and leftovers from older
-    layouts) of one challenge, skipping builds in progress and builds used in the last minutes."""
-    names = {p.name.removesuffix(".lock") for p in cache.iterdir()} - {current}
+def _prune(cache: Path, keep: set[str]) -> None:
+    """Delete all but the ``KEEP_BUILDS`` most recently used builds (and stale recipes, and leftovers
+    from older layouts) of one challenge, besides ``keep`` (the current build and recipe), skipping
+    builds in progress and builds used in the last minutes."""
+    names = {p.name.removesuffix(".lock") for p in cache.iterdir()} - keep
     entries = sorted((cache / name for name in names), key=_last_used, reverse=True)
     now = time.time()
     for folder in entries[KEEP_BUILDS - 1:]:
@@ -441,7 +472,8 @@ class _Names:
         ext = _extension(challenge)
         self.src = src
         self.solution = src / f"solution{ext}"
-        self.copies = {self.solution: solution, src / f"harness{ext}": harness_path(challenge),
+        self.harness = src / f"harness{ext}"
+        self.copies = {self.solution: solution, self.harness: harness_path(challenge),
                        **{src / name: TEMPLATES / name for name in HEADERS}}
         self.real_copies = {os.path.realpath(copy) for copy in self.copies}
 
@@ -615,8 +647,7 @@ def _preprocessor(build_dir: Path, names: _Names, mode: str) -> tuple[list[str],
     """The harness's exact compile command (from compile_commands.json) turned into a preprocessor
     run: ``-M`` for the dependency list, ``-E`` for the line markers."""
     entries = json.loads((build_dir / "compile_commands.json").read_text())
-    harness = [c for c in names.copies if c.name.startswith("harness")][0]
-    entry = next(e for e in entries if os.path.realpath(os.path.join(e["directory"], e["file"])) == os.path.realpath(harness))
+    entry = next(e for e in entries if os.path.realpath(os.path.join(e["directory"], e["file"])) == os.path.realpath(names.harness))
     args = entry.get("arguments") or shlex.split(entry["command"])
     command, skip = [], False
     for arg in args:
@@ -725,7 +756,7 @@ def _check_depfiles(build_dir: Path, names: _Names, root: Path, challenge: Chall
             raise BuildError("\n".join(f"{names.copies[names.solution]} includes {p}: {INCLUDE_RULE}" for p in refused.values()))
 
 
-# --- building -------------------------------------------------------------------------------------------
+# --- configuring -----------------------------------------------------------------------------------------
 
 
 def _cuda_architectures(challenge: Challenge) -> list[str]:
@@ -738,44 +769,214 @@ def _cuda_architectures(challenge: Challenge) -> list[str]:
     return [f"-DCMAKE_CUDA_ARCHITECTURES={'native' if gpu_present() else '90-virtual'}"]
 
 
-def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path, key: str, sources: dict[str, bytes]) -> Path:
-    """Build from nothing in ``folder`` (deleted first); returns the module, marked done."""
-    import pybind11
-
+def _scratch(folder: Path, challenge: Challenge, solution: Path, sources: dict[str, bytes]) -> _Names:
+    """``folder`` made anew: copies of ``sources`` in src/, and the build/ and tmp/ (TMPDIR and HOME
+    of every tool: gcc's, nvcc's and CMake's scratch files) its tools write, made before the jail
+    as a grant is on an existing folder."""
     _remove(folder)
     src = folder / "src"
     src.mkdir(parents=True)
     for name, data in sources.items():
         (src / name).write_bytes(data)
-    names = _Names(src, challenge, solution)
-    build_dir = folder / "build"
-    name = module_name(challenge)
-    harness_copy = next(c for c in names.copies if c.name.startswith("harness"))
+    (folder / "build").mkdir()
+    (folder / "tmp").mkdir()
+    return _Names(src, challenge, solution)
+
+
+def _jailed_run(root: Path, challenge: Challenge, folder: Path):
+    """``_run`` for the tools of the build in ``folder``, confined to it."""
+    tmp = str(folder / "tmp")
+    return functools.partial(_run, jail=_jail(root, challenge, folder), env={"TMPDIR": tmp, "HOME": tmp})
+
+
+def _configure(folder: Path, challenge: Challenge, names: _Names, run) -> None:
+    """CMake's configure step: the template, on the copies in ``folder``'s src/, into its build/."""
+    import pybind11
+
     project = folder / "project"  # the CMake template, copied: the jailed tools cannot read grader/
     project.mkdir()
     shutil.copyfile(TEMPLATES / "CMakeLists.txt", project / "CMakeLists.txt")
-    tmp = folder / "tmp"  # TMPDIR and HOME of every tool: gcc's, nvcc's and CMake's scratch files
-    tmp.mkdir()
-    build_dir.mkdir()  # before the jail: a grant is on an existing folder
-    run = functools.partial(_run, jail=_jail(root, challenge, folder), env={"TMPDIR": str(tmp), "HOME": str(tmp)})
+    configure = run(
+        [
+            "cmake", "-S", str(project), "-B", str(folder / "build"), "-DCMAKE_BUILD_TYPE=Release",
+            "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", f"-DPython_EXECUTABLE={sys.executable}",
+            f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", f"-DCVG_MODULE={module_name(challenge)}",
+            f"-DCVG_HARNESS={names.harness}", f"-DCVG_SOLUTION={names.solution}", f"-DCVG_INCLUDE={names.src}",
+            f"-DCVG_WITH_CUDA={'ON' if challenge.track == 'cuda' else 'OFF'}", *_cuda_architectures(challenge),
+        ],
+        folder,
+    )
+    if configure.returncode != 0:
+        tail = "\n".join((configure.stdout + configure.stderr).splitlines()[-15:])
+        raise BuildError("configuring the build failed:\n" + names.map_text(tail).replace(str(project), str(TEMPLATES)))
+
+
+# --- recipes: CMake's commands, configured once per challenge and toolchain --------------------------
+
+FOLDER_PLACEHOLDER = "@CVG_BUILD_FOLDER@"  # in a stored recipe, the folder it is replayed in
+DEPFILE_FLAGS = {"-MD", "-MMD"}
+DEPFILE_FLAGS_WITH_VALUE = {"-MT", "-MF", "-MQ"}
+OUTPUT_FLAGS = {"-o", "-MF"}
+OPTIONS_FILE_FLAGS = {"--options-file", "-optf"}  # nvcc's; gcc and the linker read @file
+
+
+def _recipe_mac(key: str, body: str) -> str:
+    return hmac.new(_secret(), f"recipe\n{key}\n{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def _canonical(recipe: dict) -> str:
+    return json.dumps(recipe, sort_keys=True)
+
+
+def _following(flags: set[str], command: list[str]) -> list[str]:
+    """The arguments that follow one of ``flags`` in ``command``."""
+    return [arg for before, arg in zip(command, command[1:]) if before in flags]
+
+
+def _with_depfile(command: list[str], rules: str) -> list[str] | None:
+    """The harness's compile as the Makefile runs it. compile_commands.json leaves out the flags that
+    have the compiler write its dependency file (``-MD -MT <object> -MF <object>.d``), which
+    ``_check_depfiles`` reads; the rule in build.make has them just before the tail the two share
+    (``-o <object> -c <source>``)."""
+    object_file = _following({"-o"}, command)[0]
+    for line in rules.splitlines():
+        if not (line.startswith("\t") and "-MF" in line and object_file in line):
+            continue
+        rule = shlex.split(line)
+        start = next((i for i, arg in enumerate(rule) if arg in DEPFILE_FLAGS), len(rule))
+        end = start + 1
+        while end + 1 < len(rule) and rule[end] in DEPFILE_FLAGS_WITH_VALUE:
+            end += 2
+        flags, tail = rule[start:end], rule[end:]
+        if "-MF" in flags and "-o" in tail and command[-len(tail):] == tail:
+            return command[:-len(tail)] + flags + tail
+    return None
+
+
+def _extract_recipe(folder: Path, challenge: Challenge, names: _Names) -> dict | None:
+    """The commands CMake's Makefiles generated in ``folder``'s build/, with ``folder`` replaced by a
+    placeholder: the harness's compile, the link step(s) (each ``cmake_link_script`` of build.make,
+    in order: ``link.txt``, after a CUDA device link's ``dlink.txt`` if there is one) and the
+    response files they read. None where the build is laid out otherwise (another generator, such
+    as CMAKE_GENERATOR=Ninja; more than the harness to compile; files outside build/): CMake then
+    configures and builds every time."""
+    build_dir = folder / "build"
     try:
-        configure = run(
-            [
-                "cmake", "-S", str(project), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
-                "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", f"-DPython_EXECUTABLE={sys.executable}",
-                f"-Dpybind11_DIR={pybind11.get_cmake_dir()}", f"-DCVG_MODULE={name}", f"-DCVG_HARNESS={harness_copy}",
-                f"-DCVG_SOLUTION={names.solution}", f"-DCVG_INCLUDE={src}",
-                f"-DCVG_WITH_CUDA={'ON' if challenge.track == 'cuda' else 'OFF'}", *_cuda_architectures(challenge),
-            ],
-            folder,
-        )
-        if configure.returncode != 0:
-            tail = "\n".join((configure.stdout + configure.stderr).splitlines()[-15:])
-            raise BuildError("configuring the build failed:\n" + names.map_text(tail).replace(str(project), str(TEMPLATES)))
+        [entry] = json.loads((build_dir / "compile_commands.json").read_text())
+        rules = (build_dir / "CMakeFiles" / f"{module_name(challenge)}.dir" / "build.make").read_text()
+        if (os.path.realpath(entry["directory"]) != os.path.realpath(build_dir)
+                or os.path.realpath(os.path.join(entry["directory"], entry["file"])) != os.path.realpath(names.harness)):
+            return None
+        compile_command = _with_depfile(entry.get("arguments") or shlex.split(entry["command"]), rules)
+        links = [shlex.split(line) for script in re.findall(r"cmake_link_script (\S+)", rules)
+                 for line in (build_dir / script).read_text().splitlines() if line.strip()]
+        if compile_command is None or not links:
+            return None
+        commands = [compile_command, *links]
+        options_files = [arg[1:] for command in commands for arg in command if arg.startswith("@")]
+        options_files += [arg for command in commands for arg in _following(OPTIONS_FILE_FLAGS, command)]
+        files = {name: (build_dir / name).read_text() for name in options_files}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    written = [*files, *(arg for command in commands for arg in _following(OUTPUT_FLAGS, command))]
+    if not all(_under(os.path.normpath(os.path.join(build_dir, path)), str(build_dir)) for path in written):
+        return None
+    text = json.dumps({"compile": compile_command, "link": links, "files": files})
+    for form in sorted({str(folder), os.path.realpath(folder)}, key=len, reverse=True):
+        text = text.replace(json.dumps(form)[1:-1], FOLDER_PLACEHOLDER)
+    if folder.name in text:  # the folder in another form, which would not move with the placeholder
+        return None
+    return json.loads(text)
+
+
+def _load_recipe(folder: Path, key: str) -> dict | None:
+    """The recipe in ``folder`` (``{}``: the build cannot be replayed), or None when it is missing,
+    malformed or its HMAC does not match (interrupted, stale, planted or tampered with)."""
+    try:
+        if folder.is_symlink():
+            return None
+        mark = json.loads((folder / RECIPE).read_text())
+        recipe = mark["recipe"]
+        if (mark.get("key") != key or not isinstance(recipe, dict)
+                or not hmac.compare_digest(str(mark.get("mac")), _recipe_mac(key, _canonical(recipe)))):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(folder / RECIPE)  # last used, for pruning
+    return recipe
+
+
+def _make_recipe(root: Path, challenge: Challenge, folder: Path, key: str, sources: dict[str, bytes]) -> dict:
+    """Configure in ``folder``, jailed as any build, on the harness, the headers and an empty
+    solution (no candidate's code takes part), and keep the commands CMake generated, marked with
+    an HMAC like a ``done`` mark; ``{}`` where they cannot be replayed."""
+    solution = f"solution{_extension(challenge)}"
+    names = _scratch(folder, challenge, folder / "src" / solution, {**sources, solution: b""})
+    try:
+        _configure(folder, challenge, names, _jailed_run(root, challenge, folder))
+        recipe = _extract_recipe(folder, challenge, names) or {}
+        scratch = folder / f"{RECIPE}.tmp"
+        scratch.write_text(json.dumps({"key": key, "recipe": recipe, "mac": _recipe_mac(key, _canonical(recipe))}))
+        os.replace(scratch, folder / RECIPE)
+    except BaseException:
+        _remove(folder)
+        raise
+    for leftover in ("src", "build", "tmp", "project", "sandbox.json"):
+        _remove(folder / leftover)
+    return recipe
+
+
+def _recipe(root: Path, challenge: Challenge, cache: Path, sources: dict[str, bytes]) -> dict | None:
+    """The challenge's recipe, made on first use; None where the build cannot be replayed."""
+    key = recipe_key(challenge)
+    folder = cache / f"recipe-{key}"
+    with _locked(cache / f"{folder.name}.lock"):
+        recipe = _load_recipe(folder, key)
+        if recipe is None:
+            recipe = _make_recipe(root, challenge, folder, key, sources)
+    return recipe or None
+
+
+def _replay(recipe: dict, folder: Path, names: _Names) -> list[list[str]]:
+    """Lay ``recipe`` out in ``folder``'s build/: its response files, the folders its outputs go
+    to, its compile command as compile_commands.json (the include check preprocesses with it);
+    returns the commands to run there, the compile first."""
+    build_dir = folder / "build"
+    recipe = json.loads(json.dumps(recipe).replace(FOLDER_PLACEHOLDER, json.dumps(str(folder))[1:-1]))
+    for name, text in recipe["files"].items():
+        (build_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (build_dir / name).write_text(text)
+    commands = [recipe["compile"], *recipe["link"]]
+    for output in (arg for command in commands for arg in _following(OUTPUT_FLAGS, command)):
+        (build_dir / output).parent.mkdir(parents=True, exist_ok=True)
+    (build_dir / "compile_commands.json").write_text(
+        json.dumps([{"directory": str(build_dir), "arguments": recipe["compile"], "file": str(names.harness)}]))
+    return commands
+
+
+# --- building -----------------------------------------------------------------------------------------
+
+
+def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path, key: str, sources: dict[str, bytes]) -> Path:
+    """Build from nothing in ``folder`` (deleted first), replaying the challenge's recipe (where
+    there can be none, CMake configures and builds); returns the module, marked done."""
+    names = _scratch(folder, challenge, solution, sources)
+    build_dir = folder / "build"
+    name = module_name(challenge)
+    try:
+        run = _jailed_run(root, challenge, folder)
+        recipe = _recipe(root, challenge, folder.parent, sources)
+        if recipe:
+            commands = _replay(recipe, folder, names)
+        else:
+            _configure(folder, challenge, names, run)
+            commands = [["cmake", "--build", str(build_dir)]]
         _check_includes(build_dir, names, root, challenge, run)
-        compiled = run(["cmake", "--build", str(build_dir)], folder)
-        if compiled.returncode != 0:
-            raise BuildError(compiler_errors(names.map_text(compiled.stdout + compiled.stderr), solution))
+        for command in commands:
+            done = run(command, build_dir)
+            if done.returncode != 0:
+                raise BuildError(compiler_errors(names.map_text(done.stdout + done.stderr), solution))
         _check_depfiles(build_dir, names, root, challenge)
         suffixes = importlib.machinery.EXTENSION_SUFFIXES
         found = [p for p in build_dir.glob(f"{name}*") if p.is_file() and any(p.name.endswith(s) for s in suffixes)]
@@ -790,8 +991,8 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
     except BaseException:
         _remove(folder)
         raise
-    for leftover in (build_dir, tmp, project, folder / "sandbox.json"):
-        _remove(leftover)
+    for leftover in ("build", "tmp", "project", "sandbox.json"):
+        _remove(folder / leftover)
     return module
 
 
@@ -815,8 +1016,6 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     folder = cache / key
     lock = cache / f"{key}.lock"
-    if lock.is_symlink():
-        lock.unlink()
     with _locked(lock):
         module = _cached_module(folder, key)
         if module is not None:
@@ -827,6 +1026,5 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
             lock.unlink(missing_ok=True)  # nothing cached; a waiter reopens the path and builds
             raise
     with contextlib.suppress(OSError):
-        _prune(cache, key)
+        _prune(cache, {key, f"recipe-{recipe_key(challenge)}"})
     return module
-

@@ -152,12 +152,15 @@ def check(
     gradescope_hide_replay: bool = typer.Option(False, "--gradescope-hide-replay", hidden=True,
                                                 help="gradescope-bundle: replays and seed only after grades are published."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every property and every failure."),
+    exitfirst: bool = typer.Option(False, "--exitfirst", "-x", help="Stop each challenge at its first failing property."),
     jobs: int = typer.Option(len(os.sched_getaffinity(0)), "--jobs", "-j", help="Challenges graded at once (timed ones run alone)."),
 ) -> None:
     """Run the property suites of the named challenges."""
     from grader import exports
 
     if ci:
+        if exitfirst:
+            raise _fail_usage("--ci grades every property, so a result lists every failure: drop --exitfirst")
         if profile not in OFFICIAL_PROFILES + (None,):
             raise _fail_usage(f"--ci grades with the ci profile (or thorough, a longer search), not {profile!r}")
         profile = profile or "ci"
@@ -203,7 +206,7 @@ def check(
         seed = random.SystemRandom().randrange(2**31)
     started = time.monotonic()
     run = run_checks(root, chosen, solution=solution, profile=profile, seed=seed, only=only, verbose=verbose, jobs=jobs,
-                     official=True)
+                     exitfirst=exitfirst, official=True)
     elapsed = time.monotonic() - started
     if graded_commit:
         run.upstream = {"repository": graded_upstream or "", "ref": graded_ref or "", "commit": graded_commit}
@@ -390,6 +393,7 @@ def watch(
     ids: List[str] = typer.Argument(None, help="Challenges to watch (with none: the next unsolved one, then the next)."),
     poll: bool = typer.Option(False, "--poll", help="Poll for changes instead of file-system events (network drives)."),
     profile: str = typer.Option("quick", "--profile"),
+    exitfirst: bool = typer.Option(False, "--exitfirst", "-x", help="Stop each check at its first failing property."),
 ) -> None:
     """Re-check on every save. With no id, follow the catalog: check the next unsolved exercise and,
     once it passes, move on to the one after it."""
@@ -401,7 +405,7 @@ def watch(
 
     def recheck(changed: list[Challenge]) -> bool:
         console.rule(time.strftime("%H:%M:%S"))
-        run = run_checks(root, changed, solution=None, profile=profile, seed=None)
+        run = run_checks(root, changed, solution=None, profile=profile, seed=None, exitfirst=exitfirst)
         print_summary(console, run)
         return run.passed
 

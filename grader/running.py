@@ -90,7 +90,11 @@ def grade_challenge(
     time_limit_s: float | None = None,
     bench_sizes: list[int] | None = None,
     shrink: bool = True,
+    exitfirst: bool = False,
 ) -> ChallengeResult:
+    """Grade ``solution`` in a judge of its own. ``shrink``: off when only the verdict matters (the
+    smallest failing input is for a candidate to read). ``exitfirst``: stop at the first property
+    that does not pass, so a failing run is quicker and lists one failure; a pass is unchanged."""
     if challenge.track in ("cpp", "cuda"):
         prepared = _build(challenge, root, solution)
         if isinstance(prepared, ChallengeResult):
@@ -116,6 +120,7 @@ def grade_challenge(
         "only": only or [],
         "trusted": trusted,
         "shrink": shrink,
+        "exitfirst": exitfirst,
         "memory_limit_mb": challenge.memory_limit_mb,
         "cpu_limit_s": int(limit * (os.cpu_count() or 1) * 2) + 30,
         "time_limit_s": limit,
@@ -207,6 +212,7 @@ def grade_challenge(
         result.message = done.get("message", "")
     else:
         result.status = _aggregate(tests)
+        result.message = str(done.get("note") or "")
     return result
 
 

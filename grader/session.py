@@ -97,7 +97,7 @@ def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, see
 
 
 def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profile: str, seed: int | None,
-        only: list[str] | None = None, trusted: bool = False, jobs: int = 1,
+        only: list[str] | None = None, trusted: bool = False, jobs: int = 1, exitfirst: bool = False,
         on_result: Callable[[ChallengeResult], None] | None = None) -> RunResult:
     """Grade ``challenges``, ``jobs`` at a time; those graded on speed or memory run alone, after
     the others, so no neighbour skews them. Verdicts on the candidate's own files are remembered."""
@@ -107,7 +107,7 @@ def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profi
 
     def grade(challenge: Challenge) -> ChallengeResult:
         return grade_one(root, challenge, paths[challenge.id], profile=profile, seed=seed, only=only,
-                         trusted=trusted, replay_solution=solution)
+                         trusted=trusted, replay_solution=solution, exitfirst=exitfirst)
 
     timed = [c for c in challenges if c.extra.get("speed") or c.extra.get("memory")]
     untimed = [c for c in challenges if c not in timed]

@@ -31,6 +31,7 @@ class Measurement:
     repeats: int
     overhead_s: float = 0.0  # the median transport of a call, taken off both sides
     clock: str = "wall"  # "cpu": the boxes' time on a CPU; "wall": the judge's clock
+    low_ratio: float = 0.0  # the lower quartile of the per-repeat ratios
 
     @property
     def ratio(self) -> float:
@@ -245,6 +246,7 @@ def measure(candidate, reference, bench: Benchmark, size: int, *, seed: int, fun
         repeats=len(cand_times),
         overhead_s=statistics.median(transports),
         clock=clock,
+        low_ratio=q[0],
     )
 
 
@@ -267,14 +269,22 @@ def _accounted(calls: tuple[Timed, ...]) -> bool:
     return process <= threads + 1.5 / os.sysconf("SC_CLK_TCK")
 
 
+# A miss is clear when even the fastest quarter of its repeats is this far over the threshold: noise
+# that slows one run does not slow three quarters of them by half as much again.
+CLEAR_MISS = 1.5
+
+
 def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,
                 attempts: int = 3, clock: str = "cpu") -> tuple[bool, list[Measurement]]:
-    """Pass when a measurement's ratio is within the threshold; a miss is re-measured before it
-    counts, so a correct solution near the threshold does not flip on noise."""
+    """Pass when a measurement's ratio is within the threshold; a miss near the threshold is
+    re-measured before it counts, so a correct solution there does not flip on noise, while a clear
+    miss (``CLEAR_MISS``) counts at once."""
     measurements = []
     for attempt in range(attempts):
         m = measure(candidate, reference, bench, size, seed=seed + attempt, function=function, clock=clock)
         measurements.append(m)
         if m.ratio <= threshold:
             return True, measurements
+        if m.low_ratio > threshold * CLEAR_MISS:
+            break
     return False, measurements

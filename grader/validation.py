@@ -143,8 +143,9 @@ def check_mutant(root: Path, challenge: Challenge, mutant: Mutant) -> Finding:
     # A measurement runs only once every property passes; those properties are its gate here, not
     # what is checked, so the quick profile's search is enough.
     profile, seed = ("quick", EXAMPLE_SEED) if prop in MEASUREMENTS else ("ci", None)  # both derandomized
-    # Unshrunk: the verdict is what is checked here, and shrinking is most of a failing run's time.
-    result = grade_one(root, challenge, path, profile=profile, seed=seed, only=only, shrink=False)
+    # Unshrunk, and stopped at the first failing property: the verdict is what is checked here, and
+    # shrinking is most of a failing run's time.
+    result = grade_one(root, challenge, path, profile=profile, seed=seed, only=only, shrink=False, exitfirst=True)
     compiled = _compiled_only(challenge, result, label)
     if compiled:
         return compiled

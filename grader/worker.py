@@ -274,6 +274,10 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
         statuses.append(result["status"])
         if result.pop("stop") or result["status"] in FINAL:
             return {"type": "done", "status": result["status"], "message": result["message"], "sandbox": sandbox}
+        if job.get("exitfirst") and result["status"] not in ("passed", "skipped"):
+            left = len(properties) - len(statuses)
+            return {"type": "done", "sandbox": sandbox,
+                    "note": f"stopped at the first failing property (--exitfirst); {left} more not run" if left else ""}
     ready = set(statuses) <= {"passed"}
 
     def wanted(name: str) -> bool:
@@ -321,7 +325,7 @@ def _clock_for(job: dict) -> str:
 
 def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: dict) -> dict:
     """The "speed" test: graded against the threshold for kernel tracks, reported for python."""
-    from grader.timing import grade_speed
+    from grader.timing import CLEAR_MISS, grade_speed
 
     size = max(speed.get("sizes", [1000]))
     threshold = float(speed.get("threshold", float("inf")))
@@ -347,6 +351,8 @@ def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: di
         text += f"; threshold {threshold:g}×, margin {margin:.2f}×"
         if len(measurements) > 1:
             text += f"; measured {len(measurements)} times: " + ", ".join(f"{m.ratio:.2f}×" for m in measurements)
+        if not ok and last.low_ratio > threshold * CLEAR_MISS:
+            text += f"; a clear miss (even the fastest quarter of the runs took over {CLEAR_MISS:g}× the threshold), so not measured again"
     else:
         text += "; reported, not graded"
     return {

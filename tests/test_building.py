@@ -464,8 +464,139 @@ def test_old_builds_are_pruned(tmp_path, monkeypatch):
         os.utime(cache / f"k{i}" / "done", (1000 + i, 1000 + i))
     (cache / "orphan.lock").touch()
     os.utime(cache / "orphan.lock", (10, 10))
+    for name, used in (("recipe-stale", 500), ("recipe-current", 1)):
+        (cache / name).mkdir()
+        (cache / name / building.RECIPE).write_text("{}")
+        os.utime(cache / name / building.RECIPE, (used, used))
     with building._locked(cache / "k0.lock"):  # in use: kept whatever its age
-        building._prune(cache, current="k6")
+        building._prune(cache, keep={"k6", "recipe-current"})
     left = sorted(p.name for p in cache.iterdir() if not p.name.endswith(".lock"))
-    assert left == ["k0", "k3", "k4", "k5", "k6"]
+    assert left == ["k0", "k3", "k4", "k5", "k6", "recipe-current"]
     assert not (cache / "orphan.lock").exists()
+
+
+# --- the recipe: CMake configures once per challenge and toolchain -----------------------------------
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """The commands the builds run (the tools, without the jail's launcher)."""
+    calls = []
+    run = building._run
+
+    def recorded(command, *args, **kwargs):
+        calls.append(command)
+        return run(command, *args, **kwargs)
+
+    monkeypatch.setattr(building, "_run", recorded)
+    return calls
+
+
+def cmake_runs(calls: list[list[str]]) -> list[list[str]]:
+    return [c for c in calls if Path(c[0]).name == "cmake"]
+
+
+def configures(calls: list[list[str]]) -> list[list[str]]:
+    return [c for c in cmake_runs(calls) if "-S" in c]
+
+
+def recipe_mark(root: Path, challenge: str) -> Path:
+    [mark] = (root / ".grader" / "build" / challenge).glob(f"recipe-*/{building.RECIPE}")
+    return mark
+
+
+def box_iou_of(module: Path, tmp_path: Path) -> list[float]:
+    """What the built box_iou_cpp module computes for one box against two (a copy is loaded: the
+    cache's file may be replaced)."""
+    import numpy as np
+
+    copy = tmp_path / "loaded" / module.name
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(module, copy)
+    boxes1, boxes2 = np.array([[0.0, 0, 2, 2]]), np.array([[1.0, 1, 3, 3], [0, 0, 2, 2]])
+    out = np.zeros((1, 2))
+    _load_module(copy).box_iou(boxes1.ctypes.data, 1, boxes2.ctypes.data, 2, out.ctypes.data, True)
+    return out[0].tolist()
+
+
+@pytest.mark.parametrize("challenge", ["box_iou_cpp", pytest.param("box_iou_cuda", marks=needs_nvcc)])
+def test_a_second_solution_is_built_without_configuring(tmp_path, commands, challenge):
+    """The first build configures once, for the recipe, on no candidate's code; the next solution's
+    build runs the compile and link commands CMake generated, with no CMake at all."""
+    root = tmp_path / "root"
+    example = CATALOG[challenge].example_path(ROOT)
+    first = build(root, CATALOG[challenge], write(tmp_path, f"first{example.suffix}", unique(example.read_text())))
+    [configure] = configures(commands)
+    assert f"-DCVG_SOLUTION={recipe_mark(root, challenge).parent}/src/solution{example.suffix}" in configure
+    assert sorted(p.name for p in recipe_mark(root, challenge).parent.iterdir()) == [building.RECIPE]
+    commands.clear()
+    second = build(root, CATALOG[challenge], write(tmp_path, f"second{example.suffix}", unique(example.read_text())))
+    assert second != first and second.is_file() and cmake_runs(commands) == [], commands
+    if challenge == "box_iou_cpp":
+        assert box_iou_of(second, tmp_path) == pytest.approx([1 / 7, 1.0])
+    else:
+        copy = tmp_path / "loaded" / second.name
+        copy.parent.mkdir()
+        shutil.copyfile(second, copy)
+        assert callable(_load_module(copy).box_iou_f32)
+
+
+@pytest.mark.parametrize("tamper", ["include_path", "compiler", "truncated"])
+def test_a_tampered_recipe_is_made_again_not_used(tmp_path, commands, tamper):
+    """A fork can commit .grader/: a recipe whose HMAC does not match is configured anew."""
+    root, challenge = tmp_path / "root", CATALOG["box_iou_cpp"]
+    example = challenge.example_path(ROOT).read_text()
+    build(root, challenge, write(tmp_path, "first.cpp", unique(example)))
+    mark = recipe_mark(root, "box_iou_cpp")
+    made = mark.read_text()
+    planted = json.loads(made)
+    if tamper == "include_path":
+        planted["recipe"]["compile"].insert(1, "-I/")
+    elif tamper == "compiler":
+        planted["recipe"]["compile"][0] = "/bin/true"
+    mark.write_text(made[:-20] if tamper == "truncated" else json.dumps(planted))
+    commands.clear()
+    second = build(root, challenge, write(tmp_path, "second.cpp", unique(example)))
+    assert len(configures(commands)) == 1 and not [c for c in commands if "-I/" in c or c[0] == "/bin/true"], commands
+    assert box_iou_of(second, tmp_path) == pytest.approx([1 / 7, 1.0])
+    assert json.loads(mark.read_text())["recipe"] == json.loads(made)["recipe"]
+
+
+def test_a_recipe_build_writes_the_dependency_file_that_is_checked(tmp_path, commands, monkeypatch):
+    """Without the preprocessor's check, and unconfined (so the compile can read the reference),
+    the compiler's own dependency file still shows the include, and the build is refused."""
+    monkeypatch.setenv("CVG_SANDBOX", "off")
+    root, challenge = tmp_path / "root", CATALOG["nms_cpp"]
+    build(root, challenge, write(tmp_path, "first.cpp", unique(challenge.example_path(ROOT).read_text())))
+    monkeypatch.setattr(building, "_check_includes", lambda *args, **kwargs: None)
+    commands.clear()
+    reference = ROOT / "reference" / "examples" / "nms_cpp.cpp"
+    solution = write(tmp_path, "mine.cpp", unique(f'#include "{reference}"\n'))
+    with pytest.raises(BuildError) as error:
+        build(root, challenge, solution)
+    assert f"{solution} includes {reference}: {RULE}" in str(error.value).splitlines(), error.value
+    assert cmake_runs(commands) == [] and [c for c in commands if "-MF" in c], commands
+
+
+@pytest.fixture
+def ninja(monkeypatch):
+    """CMAKE_GENERATOR=Ninja, with the toolchain (which holds it) read again before and after."""
+    if shutil.which("ninja") is None:
+        pytest.skip("ninja not found")
+    monkeypatch.setenv("CMAKE_GENERATOR", "Ninja")
+    building._toolchain.cache_clear()
+    yield
+    building._toolchain.cache_clear()
+
+
+def test_a_build_the_recipe_cannot_replay_is_configured_every_time(tmp_path, commands, ninja):
+    """With another generator than Makefiles there are no commands to extract: the recipe says so,
+    and every build configures and builds with CMake as before."""
+    root, challenge = tmp_path / "root", CATALOG["box_iou_cpp"]
+    example = challenge.example_path(ROOT).read_text()
+    build(root, challenge, write(tmp_path, "first.cpp", unique(example)))
+    assert json.loads(recipe_mark(root, "box_iou_cpp").read_text())["recipe"] == {}
+    commands.clear()
+    second = build(root, challenge, write(tmp_path, "second.cpp", unique(example)))
+    assert len(configures(commands)) == 1 and len(cmake_runs(commands)) == 2, commands
+    assert box_iou_of(second, tmp_path) == pytest.approx([1 / 7, 1.0])

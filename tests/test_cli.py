@@ -87,6 +87,20 @@ def test_json_and_junit(checkout, tmp_path):
     assert suite.get("name") == "box_iou" and int(suite.get("failures")) >= 1
 
 
+def test_exitfirst_stops_at_the_first_failing_property_and_says_so(checkout, tmp_path):
+    json_path = tmp_path / "r.json"
+    out = grader("check", "box_iou", "-x", "--solution", str(box_iou_mutant("no_clamp")), "--json", str(json_path),
+                 "--seed", "3", cwd=checkout)
+    assert out.returncode == 1, out.stdout + out.stderr
+    (challenge,) = json.loads(json_path.read_text())["challenges"]
+    statuses = [t["status"] for t in challenge["tests"]]
+    assert challenge["status"] == "failed" and statuses[-1] == "failed" and set(statuses[:-1]) <= {"passed"}
+    assert "stopped at the first failing property (--exitfirst)" in challenge["message"] in out.stdout
+    assert "more not run" in challenge["message"]
+    refused = grader("check", "box_iou", "-x", "--ci", "--results-dir", str(tmp_path / "ci"), cwd=checkout)
+    assert refused.returncode == 2 and "drop --exitfirst" in refused.stdout + refused.stderr
+
+
 def test_a_lone_surrogate_in_a_candidates_message_is_reported_not_a_grader_crash(checkout, tmp_path):
     """JSON carries "\\ud800" into the judge; no terminal or results file can encode it. It once
     crashed the report after grading, which lost every verdict of the run (a correct challenge's

@@ -152,3 +152,18 @@ def test_serial_work_split_between_threads_that_take_turns_is_held_to_its_span(m
                              fast_reference=None, readable_reference=None)
     m = timing.measure(FakeBox("candidate"), FakeBox("reference"), bench, 10, seed=0, function="f", budget_s=0)
     assert (m.clock, m.ratio) == ("cpu", pytest.approx(8.0))
+
+
+@pytest.mark.parametrize("ratios, low_ratios, passed, measured", [
+    ([0.5], [0.4], True, 1),  # within the threshold at once
+    ([1.2, 0.9], [1.1, 0.8], True, 2),  # a near miss is measured again, and passes then
+    ([1.2, 1.3, 1.25], [1.1, 1.2, 1.2], False, 3),  # near misses every time: all three attempts
+    ([1.7, 0.5], [1.4, 0.4], True, 2),  # over 1.5x, but its fastest quarter is not: measured again
+    ([2.5, 0.5], [1.6, 0.4], False, 1),  # a clear miss counts at once
+])
+def test_a_near_miss_is_measured_again_and_a_clear_miss_counts_at_once(monkeypatch, ratios, low_ratios, passed, measured):
+    made = iter(timing.Measurement(size=10, candidate_s=r, reference_s=1.0, spread=0.1, repeats=5, low_ratio=low)
+                for r, low in zip(ratios, low_ratios))
+    monkeypatch.setattr(timing, "measure", lambda *args, **kwargs: next(made))
+    ok, measurements = timing.grade_speed(None, None, None, 10, threshold=1.0, seed=0, function="f")
+    assert (ok, len(measurements)) == (passed, measured)
