@@ -96,6 +96,12 @@ def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, see
     return result
 
 
+def _runs(challenge: Challenge, path: Path) -> bool:
+    """Whether ``grade_one`` will start a judge for this file: not for a stub, nor a track this
+    machine cannot run."""
+    return not (path.is_file() and state.is_stub(challenge, path)) and not skip_reason(challenge.track)
+
+
 def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profile: str, seed: int | None,
         only: list[str] | None = None, trusted: bool = False, jobs: int = 1, exitfirst: bool = False,
         on_result: Callable[[ChallengeResult], None] | None = None) -> RunResult:
@@ -111,7 +117,10 @@ def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profi
 
     timed = [c for c in challenges if c.extra.get("speed") or c.extra.get("memory")]
     untimed = [c for c in challenges if c not in timed]
-    start_workers()
+    if any(_runs(c, paths[c.id]) for c in challenges):
+        # Not otherwise: a fork server still importing torch when the run ends dies with oneMKL's
+        # "FATAL ERROR: Cannot load libtorch_cpu.so" on stderr (a run of untouched stubs).
+        start_workers()
     results = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for challenge, result in zip(untimed, pool.map(grade, untimed)):
