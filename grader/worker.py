@@ -274,7 +274,7 @@ def _run(job: dict, boxes: Boxes, send) -> dict:
         statuses.append(result["status"])
         if result.pop("stop") or result["status"] in FINAL:
             return {"type": "done", "status": result["status"], "message": result["message"], "sandbox": sandbox}
-        if job.get("exitfirst") and result["status"] not in ("passed", "skipped"):
+        if job.get("exitfirst") and result["status"] == "failed":
             left = len(properties) - len(statuses)
             return {"type": "done", "sandbox": sandbox,
                     "note": f"stopped at the first failing property (--exitfirst); {left} more not run" if left else ""}
