@@ -66,6 +66,7 @@ import sysconfig
 import time
 from pathlib import Path
 
+from grader import state
 from grader.catalog import Challenge
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -183,8 +184,8 @@ def _locked(path: Path, blocking: bool = True):
     Retries when the file was deleted (by pruning) between opening and locking it."""
     import fcntl
 
-    if path.is_symlink():  # planted (a fork can commit .grader/): O_NOFOLLOW would fail on it forever
-        path.unlink()
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        _remove(path)  # planted (a fork can commit .grader/): opening it would fail on every build
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         try:
@@ -247,11 +248,25 @@ def _mac(key: str, module: str, sha256: str) -> str:
     return hmac.new(_secret(), f"{key}\n{module}\n{sha256}".encode(), hashlib.sha256).hexdigest()
 
 
+MARK_BYTES = 1 << 20  # a done mark or a recipe: a few KB
+
+
+def _read_mark(path: Path) -> dict:
+    """A mark's JSON, read only from a regular file of at most ``MARK_BYTES`` that is not a link: a
+    planted link to /dev/zero or a FIFO would otherwise be read until memory runs out, or forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MARK_BYTES:
+            raise ValueError(f"{path} is not a mark")
+        return json.loads(handle.read(MARK_BYTES + 1))
+
+
 def _cached_module(folder: Path, key: str) -> Path | None:
     """The module of a completed build in ``folder``, or None when the mark is missing or does not
     match the module (interrupted, stale or tampered with)."""
     try:
-        mark = json.loads((folder / "done").read_text())
+        mark = _read_mark(folder / "done")
         name = mark["module"]
         module = folder / name
         if (not isinstance(name, str) or Path(name).name != name or folder.is_symlink()
@@ -895,7 +910,7 @@ def _load_recipe(folder: Path, key: str) -> dict | None:
     try:
         if folder.is_symlink():
             return None
-        mark = json.loads((folder / RECIPE).read_text())
+        mark = _read_mark(folder / RECIPE)
         recipe = mark["recipe"]
         if (mark.get("key") != key or not isinstance(recipe, dict)
                 or not hmac.compare_digest(str(mark.get("mac")), _recipe_mac(key, _canonical(recipe)))):
@@ -1012,8 +1027,9 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
     except OSError as exc:
         raise BuildError(f"cannot read the solution: {exc}") from None
     key = build_key(challenge, sources)
-    cache = Path(root) / ".grader" / "build" / challenge.id
-    cache.mkdir(parents=True, exist_ok=True)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    cache = state.folder(root, "build", challenge.id)  # pruning deletes in it: never through a planted link
     folder = cache / key
     lock = cache / f"{key}.lock"
     with _locked(lock):

@@ -314,8 +314,7 @@ def hint(challenge_id: str, level: Optional[int] = typer.Option(None, "--level",
         level = min(seen + 1, len(challenge.hints))
     if not 1 <= level <= len(challenge.hints):
         raise _fail_usage(f"{challenge.id} has hints 1 to {len(challenge.hints)}; got --level {level}")
-    seen_path.parent.mkdir(parents=True, exist_ok=True)
-    seen_path.write_text(str(level))
+    (state.folder(root, "hints") / challenge.id).write_text(str(level))
     for i, text in enumerate(challenge.hints[:level], start=1):
         console.print(f"[bold]Hint {i}/{len(challenge.hints)}:[/bold] {text}")
     if last:

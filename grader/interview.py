@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from grader import state
 from grader.catalog import Challenge
 
 KERNEL_TRACKS = ("numba", "cpp", "numba-cuda", "cuda")
@@ -63,8 +64,7 @@ def active(root: Path) -> Interview | None:
 
 
 def begin(root: Path, interview: Interview) -> None:
-    _folder(root).mkdir(exist_ok=True)
-    (_folder(root) / "interview.json").write_text(json.dumps(asdict(interview)))
+    (state.folder(root) / "interview.json").write_text(json.dumps(asdict(interview)))
 
 
 def finish(root: Path, interview: Interview) -> None:
@@ -72,7 +72,7 @@ def finish(root: Path, interview: Interview) -> None:
     (_folder(root) / "interview.json").unlink(missing_ok=True)
     history = past(root)
     history.append(interview)
-    (_folder(root) / "interviews.json").write_text(json.dumps([asdict(i) for i in history], indent=1))
+    (state.folder(root) / "interviews.json").write_text(json.dumps([asdict(i) for i in history], indent=1))
 
 
 def past(root: Path) -> list[Interview]:

@@ -11,6 +11,19 @@ from pathlib import Path
 from grader.catalog import Challenge
 
 
+def folder(root: Path, *names: str) -> Path:
+    """``<root>/.grader/<names...>``, made where missing, each level a folder of its own: a level
+    that is a link or a file (a fork can commit .grader/) is removed and made anew, so that what the
+    grader writes, and what pruning deletes, stays under the checkout."""
+    path = root
+    for name in (".grader", *names):
+        path = path / name
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            path.unlink()
+        path.mkdir(exist_ok=True)
+    return path
+
+
 def _path(root: Path) -> Path:
     return root / ".grader" / "state.json"
 
@@ -32,8 +45,7 @@ def load(root: Path) -> dict:
 def record(root: Path, challenge: Challenge, status: str, solution: Path) -> None:
     state = load(root)
     state[challenge.id] = {"status": status, "fingerprint": fingerprint(solution)}
-    target = _path(root)
-    target.parent.mkdir(exist_ok=True)
+    target = folder(root) / "state.json"
     target.write_text(json.dumps(state, indent=1, sort_keys=True))
 
 
@@ -57,15 +69,11 @@ def save_result(root: Path, result) -> None:
     """The whole result of checking the candidate's own file (a ChallengeResult)."""
     from dataclasses import asdict
 
-    folder = root / ".grader" / "results"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{result.id}.json").write_text(json.dumps(asdict(result), indent=1))
+    (folder(root, "results") / f"{result.id}.json").write_text(json.dumps(asdict(result), indent=1))
 
 
 def save_bench(root: Path, challenge: Challenge, rows: list[dict]) -> None:
-    folder = root / ".grader" / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{challenge.id}.json").write_text(json.dumps(rows, indent=1))
+    (folder(root, "bench") / f"{challenge.id}.json").write_text(json.dumps(rows, indent=1))
 
 
 def saved(root: Path, kind: str, challenge: Challenge):

@@ -600,3 +600,52 @@ def test_a_build_the_recipe_cannot_replay_is_configured_every_time(tmp_path, com
     second = build(root, challenge, write(tmp_path, "second.cpp", unique(example)))
     assert len(configures(commands)) == 1 and len(cmake_runs(commands)) == 2, commands
     assert box_iou_of(second, tmp_path) == pytest.approx([1 / 7, 1.0])
+
+
+# --- what a fork can commit under .grader/ ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("linked", [".grader", ".grader/build", ".grader/build/box_iou_cpp"])
+def test_a_linked_cache_folder_is_replaced_and_pruning_deletes_nothing_outside(tmp_path, linked):
+    """Pruning deletes all but the most recent builds of the challenge's cache folder: had it
+    followed a link committed in a fork, it would delete old folders wherever the link pointed."""
+    root, challenge = tmp_path / "root", CATALOG["box_iou_cpp"]
+    outside = tmp_path / "outside"
+    beneath = outside.joinpath(*Path(".grader/build/box_iou_cpp").parts[len(Path(linked).parts):])
+    for i in range(6):
+        (beneath / f"project{i}").mkdir(parents=True)
+        os.utime(beneath / f"project{i}", (1000 + i, 1000 + i))
+    (root / linked).parent.mkdir(parents=True, exist_ok=True)
+    (root / linked).symlink_to(outside, target_is_directory=True)
+    module = build(root, challenge, write(tmp_path, "mine.cpp", unique(challenge.example_path(ROOT).read_text())))
+    assert sorted(p.name for p in beneath.iterdir()) == [f"project{i}" for i in range(6)]
+    assert not (root / linked).is_symlink() and module.resolve().is_relative_to(root.resolve())
+    assert box_iou_of(module, tmp_path) == pytest.approx([1 / 7, 1.0])
+
+
+@pytest.mark.parametrize("plant", ["done_to_dev_zero", "recipe_to_dev_zero", "recipe_fifo", "lock_folder"])
+def test_a_planted_mark_or_lock_is_replaced_without_hanging(tmp_path, plant):
+    """A mark that is a link to /dev/zero would be read until memory runs out, a FIFO forever; a
+    folder where a lock goes failed every build with IsADirectoryError."""
+    root, challenge = tmp_path / "root", CATALOG["box_iou_cpp"]
+    example = challenge.example_path(ROOT).read_text()
+    solution = write(tmp_path, "mine.cpp", unique(example))
+    first = build(root, challenge, solution)
+    recipe = recipe_mark(root, "box_iou_cpp")
+    if plant == "done_to_dev_zero":
+        (first.parent / "done").unlink()
+        (first.parent / "done").symlink_to("/dev/zero")
+    else:  # the recipe's, read by the next solution's build
+        if plant == "lock_folder":
+            (recipe.parent.parent / f"{recipe.parent.name}.lock").unlink(missing_ok=True)
+            (recipe.parent.parent / f"{recipe.parent.name}.lock").mkdir()
+        elif plant == "recipe_fifo":
+            recipe.unlink()
+            os.mkfifo(recipe)
+        else:
+            recipe.unlink()
+            recipe.symlink_to("/dev/zero")
+        solution = write(tmp_path, "other.cpp", unique(example))
+    started = time.monotonic()
+    module = build(root, challenge, solution)
+    assert time.monotonic() - started < 60 and box_iou_of(module, tmp_path) == pytest.approx([1 / 7, 1.0])

@@ -145,6 +145,20 @@ def test_show_and_hints(checkout):
     assert grader("hint", "box_iou", "--level", "9", cwd=checkout).returncode == 2
 
 
+def test_a_grader_folder_committed_as_a_link_is_replaced_not_written_through(tmp_path):
+    """A fork can commit .grader/ as a link: the hint record, verdicts and results must not land
+    wherever it points."""
+    tree = tmp_path / "tree"
+    for name in ("challenges", "grader", "reference", "tests"):
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__", "*.so", "solution.*", "*.bak*"))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tree / ".grader").symlink_to(outside, target_is_directory=True)
+    assert "Hint 1/3" in grader("hint", "box_iou", cwd=tree).stdout
+    assert list(outside.iterdir()) == [] and not (tree / ".grader").is_symlink()
+    assert (tree / ".grader" / "hints" / "box_iou").read_text() == "1"
+
+
 def test_reset_restores_stub_and_keeps_backup(checkout):
     solution = checkout / "challenges" / "box_iou" / "solution.py"
     solution.write_text("# my work in progress\n")
