@@ -3,9 +3,8 @@
 A candidate writes only the kernel; the challenge's ``harness.cpp`` / ``harness.cu`` holds the
 bindings and the launch and ``#include``s the candidate's file.
 
-Each build happens in a scratch folder ``.grader/build/<challenge id>/<key>``, where the key is a
-hash of everything that goes into the module: the solution's, harness's, the ``HEADERS``' and
-the CMake template's bytes, the toolchain's versions and the CUDA architectures. The folder holds
+Each build happens in a scratch folder ``.grader/build/<challenge id>/<key>``, in the build cache
+(``grader/build_cache.py``: the keys, and which builds are kept and trusted). The folder holds
 copies ``src/solution.<ext>``, ``src/harness.<ext>``, ``src/cvg_kernel.h`` and
 ``src/cvg_python.h`` (the harnesses' CPython glue), and the include path is that ``src/`` plus
 the system, Python and pybind11 headers, nothing of the project's. Before compiling, the
@@ -29,44 +28,33 @@ The include check sees only what the preprocessor reads; the assembler (``asm(".
 configure and build, or the recipe's compile and link, and the preprocessor runs) runs in a jail
 (Landlock, through ``grader/confined_exec.py``): it reads the toolchain (system folders, the
 interpreter, pybind11's and CUDA's headers) and the build's own folder, writes only that folder's
-``build/`` and ``tmp/`` (its TMPDIR and HOME), runs only the toolchain, and reaches no network. The project (the checkout, other
-builds, the installed reference) and the secret below are out of its reach; a file the jail hides
-fails to open, and an include of one is refused like any other. Without Landlock (or with
-``CVG_SANDBOX=off``) the tools run unconfined, and the run is unofficial.
+``build/`` and ``tmp/`` (its TMPDIR and HOME), runs only the toolchain, and reaches no network.
+The project (the checkout, other builds, the installed reference) and the build cache's secret are
+out of its reach; a file the jail hides fails to open, and an include of one is refused like any
+other. Without Landlock (or with ``CVG_SANDBOX=off``) the tools run unconfined, and the run is
+unofficial.
 
-A finished build is marked by ``done``, written last, with the module's sha256 and an HMAC under
-a secret kept outside the project; a folder without a valid mark (interrupted, stale, planted or
-tampered with) is deleted and built again; a recipe carries an HMAC under the same secret, and
-one that does not verify is configured again. A lock per key (``<key>.lock``, ``flock``) makes
-concurrent builds of the same content wait for each other, while different content builds in
-parallel; a lock per recipe has a challenge's first builds configure it once. Only the most
-recently used builds of each challenge, and its current recipe, are kept. Compiler errors are
-reported in the candidate's own file, first error first.
+Compiler errors are reported in the candidate's own file, first error first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import hmac
 import importlib.machinery
 import importlib.util
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
-from grader import state
+from grader import build_cache, state
 from grader.catalog import Challenge
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -82,13 +70,9 @@ MAX_ERRORS = 8
 BUILD_TIMEOUT_S = 600
 CHECK_TIMEOUT_S = 30  # the preprocessor alone: a second or two, unless it reads a device or a pipe
 CHECK_MEMORY_BYTES = 1 << 30  # the preprocessor needs tens of MB
-KEEP_BUILDS = 4  # per challenge, the most recently used
-PRUNE_GRACE_S = 300  # never prune a build used this recently: a caller may still be copying it
 INCLUDE_RULE = "a solution may include only system headers and cvg_kernel.h"
 HEADERS = ("cvg_kernel.h", "cvg_python.h")  # grader/templates/ headers copied into every build's src/
 LINKER_DEPFILE = "link.d"  # CMake's name for the dependency file the linker writes
-RECIPE = "recipe.json"  # in .grader/build/<challenge id>/recipe-<recipe key>/
-KEY_VERSION = b"cv-grader build 2"
 
 
 class BuildError(Exception):
@@ -105,219 +89,6 @@ def module_name(challenge: Challenge) -> str:
 
 def _extension(challenge: Challenge) -> str:
     return ".cu" if challenge.track == "cuda" else ".cpp"
-
-
-# --- the cache key ----------------------------------------------------------------------------------
-
-TOOLCHAIN_ENV = ("CXX", "CUDACXX", "CUDAHOSTCXX", "CXXFLAGS", "CUDAFLAGS", "CPPFLAGS", "LDFLAGS", "CPATH",
-                 "CPLUS_INCLUDE_PATH", "C_INCLUDE_PATH", "CMAKE_GENERATOR", "CMAKE_PREFIX_PATH")
-
-
-def _version_of(command: list[str]) -> str:
-    path = shutil.which(command[0])
-    if path is None:
-        return f"{command[0]}: not found"
-    try:
-        out = subprocess.run([path, *command[1:]], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"{path}: {exc}"
-    return f"{os.path.realpath(path)}\n{out.stdout}{out.stderr}"
-
-
-def _cpu_model() -> str:
-    try:  # -march=native: a module built for one CPU may not run on another
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith(("model name", "flags")):
-                return line
-    except OSError:
-        pass
-    return platform.processor()
-
-
-@functools.lru_cache(maxsize=None)
-def _toolchain(track: str) -> tuple[str, ...]:
-    """What, besides the sources, decides the module: compiler, CMake, Python and pybind11."""
-    import pybind11
-
-    parts = [sys.version, sys.executable, pybind11.__version__, pybind11.get_include(), platform.machine(), _cpu_model(),
-             _version_of(["cmake", "--version"]), _version_of([os.environ.get("CXX") or "c++", "--version"])]
-    if track == "cuda":
-        parts.append(_version_of([os.environ.get("CUDACXX") or "nvcc", "--version"]))
-    parts += [f"{name}={os.environ.get(name, '')}" for name in TOOLCHAIN_ENV]
-    return tuple(parts)
-
-
-def _digest(parts: list[bytes]) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.hexdigest()[:24]
-
-
-def _build_settings(challenge: Challenge) -> list[bytes]:
-    """What decides the build besides the sources: the build template, the flags, the toolchain."""
-    return [(TEMPLATES / "CMakeLists.txt").read_bytes(), " ".join(_cuda_architectures(challenge)).encode(),
-            *(part.encode() for part in _toolchain(challenge.track))]
-
-
-def build_key(challenge: Challenge, sources: dict[str, bytes]) -> str:
-    """The cache key: a hash of the sources' bytes, the build template, the toolchain and the flags."""
-    parts = [KEY_VERSION, module_name(challenge).encode(), challenge.track.encode()]
-    parts += [item for name in sorted(sources) for item in (name.encode(), sources[name])]
-    return _digest(parts + _build_settings(challenge))
-
-
-def recipe_key(challenge: Challenge) -> str:
-    """The key of the challenge's recipe: the build key's parts but the sources, whose bytes CMake's
-    configure step never reads."""
-    return _digest([KEY_VERSION, b"recipe", module_name(challenge).encode(), challenge.track.encode(),
-                    *_build_settings(challenge)])
-
-
-# --- locks, marks, pruning ----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _locked(path: Path, blocking: bool = True):
-    """An exclusive flock on ``path``; yields False (without waiting) when not blocking and held.
-    Retries when the file was deleted (by pruning) between opening and locking it."""
-    import fcntl
-
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        _remove(path)  # planted (a fork can commit .grader/): opening it would fail on every build
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                yield True
-                return
-        finally:
-            os.close(fd)
-
-
-def _secret_path() -> Path:
-    try:
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cv-grader" / "build-secret"
-    except RuntimeError:  # no home folder
-        return Path("/nonexistent/cv-grader/build-secret")
-
-
-@functools.lru_cache(maxsize=None)
-def _secret() -> bytes:
-    """A random key outside the project, so a ``done`` mark cannot be forged by whoever controls
-    the checkout (a fork can commit ``.grader/``). Without a writable cache folder, a key for this
-    process only: builds are then not reused across processes, never wrongly reused."""
-    path = _secret_path()
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            scratch = folder / f".build-secret.{os.getpid()}.{time.monotonic_ns()}"
-            scratch.write_bytes(os.urandom(32))
-            os.chmod(scratch, 0o600)
-            with contextlib.suppress(FileExistsError):
-                os.link(scratch, path)  # atomic: the first writer wins, whole
-            scratch.unlink()
-        secret = path.read_bytes()
-        if len(secret) >= 32:
-            return secret
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
-        pass
-    return os.urandom(32)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _mac(key: str, module: str, sha256: str) -> str:
-    return hmac.new(_secret(), f"{key}\n{module}\n{sha256}".encode(), hashlib.sha256).hexdigest()
-
-
-MARK_BYTES = 1 << 20  # a done mark or a recipe: a few KB
-
-
-def _read_mark(path: Path) -> dict:
-    """A mark's JSON, read only from a regular file of at most ``MARK_BYTES`` that is not a link: a
-    planted link to /dev/zero or a FIFO would otherwise be read until memory runs out, or forever."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MARK_BYTES:
-            raise ValueError(f"{path} is not a mark")
-        return json.loads(handle.read(MARK_BYTES + 1))
-
-
-def _cached_module(folder: Path, key: str) -> Path | None:
-    """The module of a completed build in ``folder``, or None when the mark is missing or does not
-    match the module (interrupted, stale or tampered with)."""
-    try:
-        mark = _read_mark(folder / "done")
-        name = mark["module"]
-        module = folder / name
-        if (not isinstance(name, str) or Path(name).name != name or folder.is_symlink()
-                or not stat.S_ISREG(module.lstat().st_mode)):
-            return None
-        sha256 = _sha256(module)
-        if mark.get("key") != key or mark.get("sha256") != sha256 or not hmac.compare_digest(str(mark.get("mac")), _mac(key, name, sha256)):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(folder / "done")  # last used, for pruning
-    return module
-
-
-def _mark_done(folder: Path, key: str, module: Path) -> None:
-    sha256 = _sha256(module)
-    scratch = folder / "done.tmp"
-    scratch.write_text(json.dumps({"key": key, "module": module.name, "sha256": sha256, "mac": _mac(key, module.name, sha256)}))
-    os.replace(scratch, folder / "done")
-
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink(missing_ok=True)
-    elif path.exists():
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _last_used(folder: Path) -> float:
-    for path in (folder / "done", folder / RECIPE, folder):
-        with contextlib.suppress(OSError):
-            return path.stat().st_mtime
-    return 0.0
-
-
-def _prune(cache: Path, keep: set[str]) -> None:
-    """Delete all but the ``KEEP_BUILDS`` most recently used builds (and stale recipes, and leftovers
-    from older layouts) of one challenge, besides ``keep`` (the current build and recipe), skipping
-    builds in progress and builds used in the last minutes."""
-    names = {p.name.removesuffix(".lock") for p in cache.iterdir()} - keep
-    entries = sorted((cache / name for name in names), key=_last_used, reverse=True)
-    now = time.time()
-    for folder in entries[KEEP_BUILDS - 1:]:
-        if now - max(_last_used(folder), _last_used(cache / f"{folder.name}.lock")) < PRUNE_GRACE_S:
-            continue
-        lock = cache / f"{folder.name}.lock"
-        with contextlib.suppress(OSError), _locked(lock, blocking=False) as held:
-            if held:
-                _remove(folder)
-                lock.unlink(missing_ok=True)
 
 
 # --- running tools ------------------------------------------------------------------------------------
@@ -347,7 +118,7 @@ def _project_paths(root: str) -> list[str]:
     folder of the key that marks finished builds."""
     from grader import sandbox
 
-    return [*sandbox.project_paths(root), str(_secret_path().parent)]
+    return [*sandbox.project_paths(root), str(build_cache.secret_path().parent)]
 
 
 def _beneath(paths: list[str], hidden: list[str]) -> list[str]:
@@ -784,11 +555,17 @@ def _cuda_architectures(challenge: Challenge) -> list[str]:
     return [f"-DCMAKE_CUDA_ARCHITECTURES={'native' if gpu_present() else '90-virtual'}"]
 
 
+def _key_settings(challenge: Challenge) -> list[bytes]:
+    """What decides the module besides its name and sources (``build_cache.build_settings``): the
+    CMake template, the CUDA architectures, the toolchain."""
+    return build_cache.build_settings(challenge.track, (TEMPLATES / "CMakeLists.txt").read_bytes(), _cuda_architectures(challenge))
+
+
 def _scratch(folder: Path, challenge: Challenge, solution: Path, sources: dict[str, bytes]) -> _Names:
     """``folder`` made anew: copies of ``sources`` in src/, and the build/ and tmp/ (TMPDIR and HOME
     of every tool: gcc's, nvcc's and CMake's scratch files) its tools write, made before the jail
     as a grant is on an existing folder."""
-    _remove(folder)
+    build_cache.remove(folder)
     src = folder / "src"
     src.mkdir(parents=True)
     for name, data in sources.items():
@@ -833,14 +610,6 @@ DEPFILE_FLAGS = {"-MD", "-MMD"}
 DEPFILE_FLAGS_WITH_VALUE = {"-MT", "-MF", "-MQ"}
 OUTPUT_FLAGS = {"-o", "-MF"}
 OPTIONS_FILE_FLAGS = {"--options-file", "-optf"}  # nvcc's; gcc and the linker read @file
-
-
-def _recipe_mac(key: str, body: str) -> str:
-    return hmac.new(_secret(), f"recipe\n{key}\n{body}".encode(), hashlib.sha256).hexdigest()
-
-
-def _canonical(recipe: dict) -> str:
-    return json.dumps(recipe, sort_keys=True)
 
 
 def _following(flags: set[str], command: list[str]) -> list[str]:
@@ -904,24 +673,6 @@ def _extract_recipe(folder: Path, challenge: Challenge, names: _Names) -> dict |
     return json.loads(text)
 
 
-def _load_recipe(folder: Path, key: str) -> dict | None:
-    """The recipe in ``folder`` (``{}``: the build cannot be replayed), or None when it is missing,
-    malformed or its HMAC does not match (interrupted, stale, planted or tampered with)."""
-    try:
-        if folder.is_symlink():
-            return None
-        mark = _read_mark(folder / RECIPE)
-        recipe = mark["recipe"]
-        if (mark.get("key") != key or not isinstance(recipe, dict)
-                or not hmac.compare_digest(str(mark.get("mac")), _recipe_mac(key, _canonical(recipe)))):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    with contextlib.suppress(OSError):
-        os.utime(folder / RECIPE)  # last used, for pruning
-    return recipe
-
-
 def _make_recipe(root: Path, challenge: Challenge, folder: Path, key: str, sources: dict[str, bytes]) -> dict:
     """Configure in ``folder``, jailed as any build, on the harness, the headers and an empty
     solution (no candidate's code takes part), and keep the commands CMake generated, marked with
@@ -931,23 +682,21 @@ def _make_recipe(root: Path, challenge: Challenge, folder: Path, key: str, sourc
     try:
         _configure(folder, challenge, names, _jailed_run(root, challenge, folder))
         recipe = _extract_recipe(folder, challenge, names) or {}
-        scratch = folder / f"{RECIPE}.tmp"
-        scratch.write_text(json.dumps({"key": key, "recipe": recipe, "mac": _recipe_mac(key, _canonical(recipe))}))
-        os.replace(scratch, folder / RECIPE)
+        build_cache.store_recipe(folder, key, recipe)
     except BaseException:
-        _remove(folder)
+        build_cache.remove(folder)
         raise
     for leftover in ("src", "build", "tmp", "project", "sandbox.json"):
-        _remove(folder / leftover)
+        build_cache.remove(folder / leftover)
     return recipe
 
 
 def _recipe(root: Path, challenge: Challenge, cache: Path, sources: dict[str, bytes]) -> dict | None:
     """The challenge's recipe, made on first use; None where the build cannot be replayed."""
-    key = recipe_key(challenge)
+    key = build_cache.recipe_key(module_name(challenge), challenge.track, _key_settings(challenge))
     folder = cache / f"recipe-{key}"
-    with _locked(cache / f"{folder.name}.lock"):
-        recipe = _load_recipe(folder, key)
+    with build_cache.locked(cache / f"{folder.name}.lock"):
+        recipe = build_cache.load_recipe(folder, key)
         if recipe is None:
             recipe = _make_recipe(root, challenge, folder, key, sources)
     return recipe or None
@@ -999,15 +748,15 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
             raise BuildError(f"the build produced no {name} module in {build_dir}")
         module = folder / found[0].name
         shutil.copyfile(found[0], module)
-        _mark_done(folder, key, module)
+        build_cache.mark_done(folder, key, module)
     except subprocess.TimeoutExpired as exc:
-        _remove(folder)
+        build_cache.remove(folder)
         raise BuildError(f"the build did not finish within {exc.timeout:.0f} s") from None
     except BaseException:
-        _remove(folder)
+        build_cache.remove(folder)
         raise
     for leftover in ("build", "tmp", "project", "sandbox.json"):
-        _remove(folder / leftover)
+        build_cache.remove(folder / leftover)
     return module
 
 
@@ -1026,14 +775,15 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
                    **{name: (TEMPLATES / name).read_bytes() for name in HEADERS}}
     except OSError as exc:
         raise BuildError(f"cannot read the solution: {exc}") from None
-    key = build_key(challenge, sources)
+    settings = _key_settings(challenge)
+    key = build_cache.build_key(module_name(challenge), challenge.track, sources, settings)
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     cache = state.folder(root, "build", challenge.id)  # pruning deletes in it: never through a planted link
     folder = cache / key
     lock = cache / f"{key}.lock"
-    with _locked(lock):
-        module = _cached_module(folder, key)
+    with build_cache.locked(lock):
+        module = build_cache.cached_module(folder, key)
         if module is not None:
             return module
         try:
@@ -1042,5 +792,5 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
             lock.unlink(missing_ok=True)  # nothing cached; a waiter reopens the path and builds
             raise
     with contextlib.suppress(OSError):
-        _prune(cache, {key, f"recipe-{recipe_key(challenge)}"})
+        build_cache.prune(cache, {key, f"recipe-{build_cache.recipe_key(module_name(challenge), challenge.track, settings)}"})
     return module

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import building, sandbox
+from grader import build_cache, building, sandbox
 from grader.availability import gpu_present
 from grader.building import BuildError, build
 from grader.catalog import load_catalog
@@ -32,6 +32,11 @@ needs_jail = pytest.mark.skipif(not JAILED, reason="no Landlock here (or CVG_SAN
 def unique(text: str) -> str:
     """The solution with a comment no other test (or earlier run) has built: a fresh build."""
     return text + f"\n// {uuid.uuid4().hex}\n"
+
+
+def key_of(challenge, sources: dict[str, bytes]) -> str:
+    """The build key ``build`` gives ``sources`` of ``challenge``."""
+    return build_cache.build_key(building.module_name(challenge), challenge.track, sources, building._key_settings(challenge))
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -275,9 +280,9 @@ def test_assembler_cannot_embed_a_project_file(tmp_path, target):
         pytest.skip(f"no {target} in this checkout")
     solution = write(tmp_path, "mine.cpp", incbin(secret))
     challenge = CATALOG["box_iou_cpp"]
-    key = building.build_key(challenge, {"solution.cpp": solution.read_bytes(),
-                                         "harness.cpp": building.harness_path(challenge).read_bytes(),
-                                         "cvg_kernel.h": (building.TEMPLATES / "cvg_kernel.h").read_bytes()})
+    key = key_of(challenge, {"solution.cpp": solution.read_bytes(),
+                             "harness.cpp": building.harness_path(challenge).read_bytes(),
+                             "cvg_kernel.h": (building.TEMPLATES / "cvg_kernel.h").read_bytes()})
     with pytest.raises(BuildError) as error:
         build(ROOT, challenge, solution)
     message = str(error.value)
@@ -305,8 +310,8 @@ def test_assembler_cannot_embed_a_file_outside_the_build(tmp_path):
 
 @needs_jail
 def test_assembler_cannot_embed_the_build_secret(tmp_path):
-    building._secret()  # make sure it exists
-    secret = building._secret_path()
+    build_cache._secret()  # make sure it exists
+    secret = build_cache.secret_path()
     if not secret.is_file():
         pytest.skip("no build secret on disk here (no writable cache folder)")
     solution = write(tmp_path, "mine.cpp", incbin(secret))
@@ -325,7 +330,7 @@ def test_the_jail_grants_nothing_of_the_project():
     """No read or execute grant lies inside the checkout, the installed reference or the build
     secret's folder, or holds one of them (a folder that does is granted child by child)."""
     hidden = [os.path.realpath(p) for p in building._project_paths(str(ROOT))]
-    assert os.path.realpath(ROOT) in hidden and str(building._secret_path().parent) in hidden
+    assert os.path.realpath(ROOT) in hidden and str(build_cache.secret_path().parent) in hidden
     read, execute = building._tool_grants(os.path.realpath(ROOT), "cuda")
     # The interpreter's own trees are granted even inside a checkout that holds its venv.
     venvs = [p for p in {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
@@ -390,13 +395,13 @@ def test_missing_brace_points_into_the_candidates_file(tmp_path):
 def test_key_follows_the_content_not_the_path(tmp_path):
     challenge = CATALOG["box_iou_cpp"]
     sources = {"solution.cpp": b"int x;", "harness.cpp": b"h", "cvg_kernel.h": b"k"}
-    key = building.build_key(challenge, sources)
-    assert building.build_key(challenge, dict(sources)) == key
-    assert building.build_key(challenge, {**sources, "solution.cpp": b"int x; "}) != key
-    assert building.build_key(challenge, {**sources, "harness.cpp": b"h2"}) != key
-    assert building.build_key(CATALOG["nms_cpp"], sources) != key
+    key = key_of(challenge, sources)
+    assert key_of(challenge, dict(sources)) == key
+    assert key_of(challenge, {**sources, "solution.cpp": b"int x; "}) != key
+    assert key_of(challenge, {**sources, "harness.cpp": b"h2"}) != key
+    assert key_of(CATALOG["nms_cpp"], sources) != key
     first, second = write(tmp_path, "a.cpp", "x"), write(tmp_path, "b.cpp", "x")
-    assert building.build_key(challenge, {"solution.cpp": first.read_bytes()}) == building.build_key(challenge, {"solution.cpp": second.read_bytes()})
+    assert key_of(challenge, {"solution.cpp": first.read_bytes()}) == key_of(challenge, {"solution.cpp": second.read_bytes()})
 
 
 def test_concurrent_builds_of_the_same_content_build_once(tmp_path, builds):
@@ -421,11 +426,11 @@ def test_concurrent_builds_of_the_same_content_build_once(tmp_path, builds):
 
 
 def test_locks_are_per_key(tmp_path):
-    with building._locked(tmp_path / "a.lock") as held:
+    with build_cache.locked(tmp_path / "a.lock") as held:
         assert held
-        with building._locked(tmp_path / "b.lock", blocking=False) as other:
+        with build_cache.locked(tmp_path / "b.lock", blocking=False) as other:
             assert other
-        with building._locked(tmp_path / "a.lock", blocking=False) as same:
+        with build_cache.locked(tmp_path / "a.lock", blocking=False) as same:
             assert not same
 
 
@@ -442,17 +447,17 @@ def test_tampered_build_is_rebuilt(tmp_path, builds):
     assert build(ROOT, challenge, solution) == module and len(builds) == 2
 
     key = folder.name
-    assert building._cached_module(folder, key) == module
+    assert build_cache.cached_module(folder, key) == module
     built = module.read_bytes()
     module.write_bytes(b"not the module that was built")  # replaced, marker kept
-    assert building._cached_module(folder, key) is None
+    assert build_cache.cached_module(folder, key) is None
     module.write_bytes(built + b"planted")  # replaced, and the marker's hash rewritten to match
     mark = json.loads((folder / "done").read_text())
-    mark["sha256"] = building._sha256(module)
+    mark["sha256"] = build_cache._sha256(module)
     (folder / "done").write_text(json.dumps(mark))
-    assert building._cached_module(folder, key) is None
+    assert build_cache.cached_module(folder, key) is None
     assert build(ROOT, challenge, solution) == module and len(builds) == 3
-    assert not module.read_bytes().endswith(b"planted") and building._cached_module(folder, key) == module
+    assert not module.read_bytes().endswith(b"planted") and build_cache.cached_module(folder, key) == module
 
 
 def test_old_builds_are_pruned(tmp_path, monkeypatch):
@@ -466,10 +471,10 @@ def test_old_builds_are_pruned(tmp_path, monkeypatch):
     os.utime(cache / "orphan.lock", (10, 10))
     for name, used in (("recipe-stale", 500), ("recipe-current", 1)):
         (cache / name).mkdir()
-        (cache / name / building.RECIPE).write_text("{}")
-        os.utime(cache / name / building.RECIPE, (used, used))
-    with building._locked(cache / "k0.lock"):  # in use: kept whatever its age
-        building._prune(cache, keep={"k6", "recipe-current"})
+        (cache / name / build_cache.RECIPE).write_text("{}")
+        os.utime(cache / name / build_cache.RECIPE, (used, used))
+    with build_cache.locked(cache / "k0.lock"):  # in use: kept whatever its age
+        build_cache.prune(cache, keep={"k6", "recipe-current"})
     left = sorted(p.name for p in cache.iterdir() if not p.name.endswith(".lock"))
     assert left == ["k0", "k3", "k4", "k5", "k6", "recipe-current"]
     assert not (cache / "orphan.lock").exists()
@@ -501,7 +506,7 @@ def configures(calls: list[list[str]]) -> list[list[str]]:
 
 
 def recipe_mark(root: Path, challenge: str) -> Path:
-    [mark] = (root / ".grader" / "build" / challenge).glob(f"recipe-*/{building.RECIPE}")
+    [mark] = (root / ".grader" / "build" / challenge).glob(f"recipe-*/{build_cache.RECIPE}")
     return mark
 
 
@@ -528,7 +533,7 @@ def test_a_second_solution_is_built_without_configuring(tmp_path, commands, chal
     first = build(root, CATALOG[challenge], write(tmp_path, f"first{example.suffix}", unique(example.read_text())))
     [configure] = configures(commands)
     assert f"-DCVG_SOLUTION={recipe_mark(root, challenge).parent}/src/solution{example.suffix}" in configure
-    assert sorted(p.name for p in recipe_mark(root, challenge).parent.iterdir()) == [building.RECIPE]
+    assert sorted(p.name for p in recipe_mark(root, challenge).parent.iterdir()) == [build_cache.RECIPE]
     commands.clear()
     second = build(root, CATALOG[challenge], write(tmp_path, f"second{example.suffix}", unique(example.read_text())))
     assert second != first and second.is_file() and cmake_runs(commands) == [], commands
@@ -584,9 +589,9 @@ def ninja(monkeypatch):
     if shutil.which("ninja") is None:
         pytest.skip("ninja not found")
     monkeypatch.setenv("CMAKE_GENERATOR", "Ninja")
-    building._toolchain.cache_clear()
+    build_cache._toolchain.cache_clear()
     yield
-    building._toolchain.cache_clear()
+    build_cache._toolchain.cache_clear()
 
 
 def test_a_build_the_recipe_cannot_replay_is_configured_every_time(tmp_path, commands, ninja):
