@@ -69,7 +69,7 @@ def begin(root: Path, interview: Interview) -> None:
 
 def finish(root: Path, interview: Interview) -> None:
     interview.ended_after_s = time.time() - interview.started
-    (_folder(root) / "interview.json").unlink(missing_ok=True)
+    (state.folder(root) / "interview.json").unlink(missing_ok=True)
     history = past(root)
     history.append(interview)
     (state.folder(root) / "interviews.json").write_text(json.dumps([asdict(i) for i in history], indent=1))

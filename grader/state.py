@@ -19,7 +19,7 @@ def folder(root: Path, *names: str) -> Path:
     for name in (".grader", *names):
         path = path / name
         if path.is_symlink() or (path.exists() and not path.is_dir()):
-            path.unlink()
+            path.unlink(missing_ok=True)  # missing: another build got there first
         path.mkdir(exist_ok=True)
     return path
 
