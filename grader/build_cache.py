@@ -175,8 +175,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _mac(key: str, module: str, sha256: str) -> str:
-    return hmac.new(_secret(), f"{key}\n{module}\n{sha256}".encode(), hashlib.sha256).hexdigest()
+def _mac(*fields: str) -> str:
+    """The HMAC of a mark's fields (a done mark's, a recipe's) under the secret."""
+    return hmac.new(_secret(), "\n".join(fields).encode(), hashlib.sha256).hexdigest()
 
 
 def _read_mark(path: Path) -> dict:
@@ -251,10 +252,6 @@ def prune(cache: Path, keep: set[str]) -> None:
 # --- recipes: stored and verified --------------------------------------------------------------------
 
 
-def _recipe_mac(key: str, body: str) -> str:
-    return hmac.new(_secret(), f"recipe\n{key}\n{body}".encode(), hashlib.sha256).hexdigest()
-
-
 def _canonical(recipe: dict) -> str:
     return json.dumps(recipe, sort_keys=True)
 
@@ -262,7 +259,7 @@ def _canonical(recipe: dict) -> str:
 def store_recipe(folder: Path, key: str, recipe: dict) -> None:
     """``recipe`` as ``folder``'s recipe.json, marked with an HMAC like a ``done`` mark, written whole."""
     scratch = folder / f"{RECIPE}.tmp"
-    scratch.write_text(json.dumps({"key": key, "recipe": recipe, "mac": _recipe_mac(key, _canonical(recipe))}))
+    scratch.write_text(json.dumps({"key": key, "recipe": recipe, "mac": _mac("recipe", key, _canonical(recipe))}))
     os.replace(scratch, folder / RECIPE)
 
 
@@ -275,7 +272,7 @@ def load_recipe(folder: Path, key: str) -> dict | None:
         mark = _read_mark(folder / RECIPE)
         recipe = mark["recipe"]
         if (mark.get("key") != key or not isinstance(recipe, dict)
-                or not hmac.compare_digest(str(mark.get("mac")), _recipe_mac(key, _canonical(recipe)))):
+                or not hmac.compare_digest(str(mark.get("mac")), _mac("recipe", key, _canonical(recipe)))):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -686,15 +686,20 @@ def _make_recipe(root: Path, challenge: Challenge, folder: Path, key: str, sourc
     except BaseException:
         build_cache.remove(folder)
         raise
-    for leftover in ("src", "build", "tmp", "project", "sandbox.json"):
+    for leftover in ("src", *SCRATCH):
         build_cache.remove(folder / leftover)
     return recipe
 
 
-def _recipe(root: Path, challenge: Challenge, cache: Path, sources: dict[str, bytes]) -> dict | None:
-    """The challenge's recipe, made on first use; None where the build cannot be replayed."""
-    key = build_cache.recipe_key(module_name(challenge), challenge.track, _key_settings(challenge))
-    folder = cache / f"recipe-{key}"
+def recipe_folder(key: str) -> str:
+    """The name of the folder, beside the builds, that holds the recipe of recipe key ``key``."""
+    return f"recipe-{key}"
+
+
+def _recipe(root: Path, challenge: Challenge, cache: Path, key: str, sources: dict[str, bytes]) -> dict | None:
+    """The challenge's recipe (``key``: its recipe key), made on first use; None where the build
+    cannot be replayed."""
+    folder = cache / recipe_folder(key)
     with build_cache.locked(cache / f"{folder.name}.lock"):
         recipe = build_cache.load_recipe(folder, key)
         if recipe is None:
@@ -722,7 +727,11 @@ def _replay(recipe: dict, folder: Path, names: _Names) -> list[list[str]]:
 # --- building -----------------------------------------------------------------------------------------
 
 
-def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path, key: str, sources: dict[str, bytes]) -> Path:
+SCRATCH = ("build", "tmp", "project", "sandbox.json")  # what a build or a recipe leaves to delete
+
+
+def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path, key: str, sources: dict[str, bytes],
+                 recipe_key: str) -> Path:
     """Build from nothing in ``folder`` (deleted first), replaying the challenge's recipe (where
     there can be none, CMake configures and builds); returns the module, marked done."""
     names = _scratch(folder, challenge, solution, sources)
@@ -730,7 +739,7 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
     name = module_name(challenge)
     try:
         run = _jailed_run(root, challenge, folder)
-        recipe = _recipe(root, challenge, folder.parent, sources)
+        recipe = _recipe(root, challenge, folder.parent, recipe_key, sources)
         if recipe:
             commands = _replay(recipe, folder, names)
         else:
@@ -755,7 +764,7 @@ def _build_fresh(root: Path, challenge: Challenge, solution: Path, folder: Path,
     except BaseException:
         build_cache.remove(folder)
         raise
-    for leftover in ("build", "tmp", "project", "sandbox.json"):
+    for leftover in SCRATCH:
         build_cache.remove(folder / leftover)
     return module
 
@@ -777,6 +786,7 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
         raise BuildError(f"cannot read the solution: {exc}") from None
     settings = _key_settings(challenge)
     key = build_cache.build_key(module_name(challenge), challenge.track, sources, settings)
+    recipe_key = build_cache.recipe_key(module_name(challenge), challenge.track, settings)
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     cache = state.folder(root, "build", challenge.id)  # pruning deletes in it: never through a planted link
@@ -787,10 +797,10 @@ def build(root: Path, challenge: Challenge, solution: Path) -> Path:
         if module is not None:
             return module
         try:
-            module = _build_fresh(Path(root), challenge, solution, folder, key, sources)
+            module = _build_fresh(root, challenge, solution, folder, key, sources, recipe_key)
         except BaseException:
             lock.unlink(missing_ok=True)  # nothing cached; a waiter reopens the path and builds
             raise
     with contextlib.suppress(OSError):
-        build_cache.prune(cache, {key, f"recipe-{build_cache.recipe_key(module_name(challenge), challenge.track, settings)}"})
+        build_cache.prune(cache, {key, recipe_folder(recipe_key)})
     return module

@@ -75,6 +75,15 @@ def replay_command(challenge: Challenge, test: str, profile: str, seed: int | No
 UNTOUCHED = "the file is still the stub: nothing was run or compiled"
 
 
+def _not_run(challenge: Challenge, path: Path, recognise_stub: bool = True) -> tuple[str, str] | None:
+    """(status, message) when ``path`` is not run at all: a file that is still the stub, a track
+    this machine cannot run; None when a judge grades it."""
+    if recognise_stub and path.is_file() and state.is_stub(challenge, path):
+        return "not_started", UNTOUCHED
+    reason = skip_reason(challenge.track)
+    return ("skipped", reason) if reason else None
+
+
 def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, seed: int | None,
               only: list[str] | None = None, trusted: bool = False, replay_solution: Path | None = None,
               recognise_stub: bool = True, **options) -> ChallengeResult:
@@ -85,21 +94,13 @@ def grade_one(root: Path, challenge: Challenge, path: Path, *, profile: str, see
 
     base = {"id": challenge.id, "title": challenge.title, "track": challenge.track, "solution": str(path),
             "points": challenge.points}
-    if recognise_stub and path.is_file() and state.is_stub(challenge, path):
-        return ChallengeResult(status="not_started", message=UNTOUCHED, **base)
-    reason = skip_reason(challenge.track)
-    if reason:
-        return ChallengeResult(status="skipped", message=reason, **base)
+    verdict = _not_run(challenge, path, recognise_stub)
+    if verdict:
+        return ChallengeResult(status=verdict[0], message=verdict[1], **base)
     result = grade_challenge(challenge, root, path, profile=profile, seed=seed, only=only, trusted=trusted, **options)
     result.replay = {t.name: replay_command(challenge, t.name, profile, seed, replay_solution)
                      for t in result.tests if t.status not in ("passed", "skipped")}
     return result
-
-
-def _runs(challenge: Challenge, path: Path) -> bool:
-    """Whether ``grade_one`` will start a judge for this file: not for a stub, nor a track this
-    machine cannot run."""
-    return not (path.is_file() and state.is_stub(challenge, path)) and not skip_reason(challenge.track)
 
 
 def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profile: str, seed: int | None,
@@ -117,7 +118,7 @@ def run(root: Path, challenges: list[Challenge], *, solution: Path | None, profi
 
     timed = [c for c in challenges if c.extra.get("speed") or c.extra.get("memory")]
     untimed = [c for c in challenges if c not in timed]
-    if any(_runs(c, paths[c.id]) for c in challenges):
+    if any(_not_run(c, paths[c.id]) is None for c in challenges):
         # Not otherwise: a fork server still importing torch when the run ends dies with oneMKL's
         # "FATAL ERROR: Cannot load libtorch_cpu.so" on stderr (a run of untouched stubs).
         start_workers()

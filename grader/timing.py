@@ -274,6 +274,10 @@ def _accounted(calls: tuple[Timed, ...]) -> bool:
 CLEAR_MISS = 1.5
 
 
+def clear_miss(m: Measurement, threshold: float) -> bool:
+    return m.low_ratio > threshold * CLEAR_MISS
+
+
 def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: float, *, seed: int, function: str,
                 attempts: int = 3, clock: str = "cpu") -> tuple[bool, list[Measurement]]:
     """Pass when a measurement's ratio is within the threshold; a miss near the threshold is
@@ -285,6 +289,6 @@ def grade_speed(candidate, reference, bench: Benchmark, size: int, threshold: fl
         measurements.append(m)
         if m.ratio <= threshold:
             return True, measurements
-        if m.low_ratio > threshold * CLEAR_MISS:
+        if clear_miss(m, threshold):
             break
     return False, measurements

@@ -325,7 +325,7 @@ def _clock_for(job: dict) -> str:
 
 def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: dict) -> dict:
     """The "speed" test: graded against the threshold for kernel tracks, reported for python."""
-    from grader.timing import CLEAR_MISS, grade_speed
+    from grader.timing import CLEAR_MISS, clear_miss, grade_speed
 
     size = max(speed.get("sizes", [1000]))
     threshold = float(speed.get("threshold", float("inf")))
@@ -351,7 +351,7 @@ def run_speed(suite, candidate: Box, reference: Box | None, job: dict, speed: di
         text += f"; threshold {threshold:g}×, margin {margin:.2f}×"
         if len(measurements) > 1:
             text += f"; measured {len(measurements)} times: " + ", ".join(f"{m.ratio:.2f}×" for m in measurements)
-        if not ok and last.low_ratio > threshold * CLEAR_MISS:
+        if not ok and clear_miss(last, threshold):
             text += f"; a clear miss (even the fastest quarter of the runs took over {CLEAR_MISS:g}× the threshold), so not measured again"
     else:
         text += "; reported, not graded"

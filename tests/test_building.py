@@ -510,17 +510,21 @@ def recipe_mark(root: Path, challenge: str) -> Path:
     return mark
 
 
-def box_iou_of(module: Path, tmp_path: Path) -> list[float]:
-    """What the built box_iou_cpp module computes for one box against two (a copy is loaded: the
-    cache's file may be replaced)."""
-    import numpy as np
-
+def loaded_copy(module: Path, tmp_path: Path):
+    """The built module, loaded from a copy: the cache's file may be replaced."""
     copy = tmp_path / "loaded" / module.name
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(module, copy)
+    return _load_module(copy)
+
+
+def box_iou_of(module: Path, tmp_path: Path) -> list[float]:
+    """What the built box_iou_cpp module computes for one box against two."""
+    import numpy as np
+
     boxes1, boxes2 = np.array([[0.0, 0, 2, 2]]), np.array([[1.0, 1, 3, 3], [0, 0, 2, 2]])
     out = np.zeros((1, 2))
-    _load_module(copy).box_iou(boxes1.ctypes.data, 1, boxes2.ctypes.data, 2, out.ctypes.data, True)
+    loaded_copy(module, tmp_path).box_iou(boxes1.ctypes.data, 1, boxes2.ctypes.data, 2, out.ctypes.data, True)
     return out[0].tolist()
 
 
@@ -540,10 +544,7 @@ def test_a_second_solution_is_built_without_configuring(tmp_path, commands, chal
     if challenge == "box_iou_cpp":
         assert box_iou_of(second, tmp_path) == pytest.approx([1 / 7, 1.0])
     else:
-        copy = tmp_path / "loaded" / second.name
-        copy.parent.mkdir()
-        shutil.copyfile(second, copy)
-        assert callable(_load_module(copy).box_iou_f32)
+        assert callable(loaded_copy(second, tmp_path).box_iou_f32)
 
 
 @pytest.mark.parametrize("tamper", ["include_path", "compiler", "truncated"])
